@@ -1,0 +1,23 @@
+{#- Seconds (fractional) from start_expr to end_expr, both timestamps;
+    negative when end is before start. Arguments: start_expr, end_expr. -#}
+{% macro seconds_between(start_expr, end_expr) -%}
+    {{ return(adapter.dispatch('seconds_between', 'retail_saas')(
+        start_expr, end_expr)) }}
+{%- endmacro %}
+
+{% macro default__seconds_between(start_expr, end_expr) -%}
+    cast(extract(epoch from ({{ end_expr }}) - ({{ start_expr }}))
+        as {{ dbt.type_float() }})
+{%- endmacro %}
+
+{% macro duckdb__seconds_between(start_expr, end_expr) -%}
+    (epoch({{ end_expr }}) - epoch({{ start_expr }}))
+{%- endmacro %}
+
+{% macro redshift__seconds_between(start_expr, end_expr) -%}
+    (datediff(microsecond, {{ start_expr }}, {{ end_expr }}) / 1000000.0)
+{%- endmacro %}
+
+{% macro spark__seconds_between(start_expr, end_expr) -%}
+    (unix_micros({{ end_expr }}) - unix_micros({{ start_expr }})) / 1000000.0
+{%- endmacro %}
