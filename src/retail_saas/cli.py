@@ -1,0 +1,20 @@
+"""Command line: `retail-saas <command>`; see `retail-saas --help`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="retail-saas", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    from retail_saas.generator.cli import add_parser as add_generate
+
+    add_generate(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
