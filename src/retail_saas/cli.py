@@ -12,6 +12,9 @@ def main(argv: list[str] | None = None) -> int:
     from retail_saas.generator.cli import add_parser as add_generate
 
     add_generate(sub)
+    from retail_saas.postgres.cli import add_parser as add_postgres
+
+    add_postgres(sub)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

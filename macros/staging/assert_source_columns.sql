@@ -1,0 +1,26 @@
+{#- Fails the build, at execution time, when a source table lacks a column
+    that the raw contract promises (staging_tables). Extra columns are
+    ignored: base models select the contract's columns only. The error
+    names the table and every missing column.
+    Arguments: source_name, table_name (as in the sources' yml). -#}
+{% macro assert_source_columns(source_name, table_name) %}
+    {%- if execute -%}
+        {%- set expected = staging_tables()[table_name]['columns'] -%}
+        {%- set probe = run_query(
+            'select * from ' ~ source(source_name, table_name)
+            ~ ' where 1 = 0') -%}
+        {%- set found = probe.column_names | map('lower') | list -%}
+        {%- set missing = [] -%}
+        {%- for column in expected if column not in found -%}
+            {%- do missing.append(column) -%}
+        {%- endfor -%}
+        {%- if missing -%}
+            {{ exceptions.raise_compiler_error(
+                'Source ' ~ source_name ~ '.' ~ table_name
+                ~ ' is missing contract column(s): '
+                ~ missing | join(', ')
+                ~ ' (raw_contract.md; columns found: '
+                ~ found | join(', ') ~ ')') }}
+        {%- endif -%}
+    {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,37 @@
+-- Automation outcomes per tenant-local day and trigger type; each status
+-- row counts on its own date, so a message triggered late one evening and
+-- sent after midnight counts on two days.
+with
+
+automations as (
+    select * from {{ ref('fct_automations') }}
+),
+
+aggregated as (
+    select
+        activity_date,
+        tenant_id,
+        trigger_type,
+        {{ count_rows_where("status = 'triggered'") }} as triggered,
+        {{ count_rows_where("status = 'sent'") }} as sent,
+        {{ count_rows_where("status = 'failed'") }} as failed,
+        {{ count_rows_where("status = 'skipped'") }} as skipped
+    from automations
+    group by activity_date, tenant_id, trigger_type
+),
+
+final as (
+    select
+        activity_date,
+        tenant_id,
+        trigger_type,
+        triggered,
+        sent,
+        failed,
+        skipped,
+        -- Skipped rows are left out of the denominator: nothing was tried.
+        {{ safe_divide('sent', 'sent + failed') }} as success_rate
+    from aggregated
+)
+
+select * from final

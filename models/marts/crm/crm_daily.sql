@@ -1,0 +1,87 @@
+-- CRM activity per tenant-local day: contact actions by event time and
+-- contact imports by started_at. A day has a row when either falls on it.
+with
+
+contact_actions as (
+    select * from {{ ref('fct_contact_actions') }}
+),
+
+imports as (
+    select * from {{ ref('fct_imports') }}
+),
+
+contacts_daily as (
+    select
+        activity_date,
+        tenant_id,
+        {{ count_rows_where("action = 'add'") }} as contacts_added,
+        {{ count_rows_where("action = 'update'") }} as contacts_updated,
+        {{ count_rows_where("action = 'delete'") }} as contacts_deleted,
+        {{ count_rows_where("action = 'segment_add'") }} as segment_adds,
+        {{ count_rows_where('is_grade_upgrade') }} as grade_upgrades,
+        {{ count_rows_where('is_grade_downgrade') }} as grade_downgrades,
+        {{ count_rows_where("action = 'segment_remove'") }}
+            as segment_removes,
+        {{ count_rows_where("action = 'grade_change'") }} as grade_changes
+    from contact_actions
+    group by activity_date, tenant_id
+),
+
+imports_daily as (
+    select
+        activity_date,
+        tenant_id,
+        cast(coalesce(sum(rows_received), 0) as bigint)
+            as import_rows_received,
+        cast(coalesce(sum(rows_imported), 0) as bigint)
+            as import_rows_imported,
+        cast(coalesce(sum(rows_rejected), 0) as bigint)
+            as import_rows_rejected,
+        count(*) as imports_started
+    from imports
+    group by activity_date, tenant_id
+),
+
+tenant_days as (
+    select
+        activity_date,
+        tenant_id
+    from contacts_daily
+    union
+    select
+        activity_date,
+        tenant_id
+    from imports_daily
+),
+
+final as (
+    select
+        tenant_days.activity_date,
+        tenant_days.tenant_id,
+        coalesce(contacts_daily.contacts_added, 0) as contacts_added,
+        coalesce(contacts_daily.contacts_updated, 0) as contacts_updated,
+        coalesce(contacts_daily.contacts_deleted, 0) as contacts_deleted,
+        coalesce(contacts_daily.segment_adds, 0) as segment_adds,
+        coalesce(contacts_daily.grade_upgrades, 0) as grade_upgrades,
+        coalesce(contacts_daily.grade_downgrades, 0) as grade_downgrades,
+        coalesce(imports_daily.import_rows_received, 0)
+            as import_rows_received,
+        coalesce(imports_daily.import_rows_imported, 0)
+            as import_rows_imported,
+        coalesce(imports_daily.import_rows_rejected, 0)
+            as import_rows_rejected,
+        coalesce(contacts_daily.segment_removes, 0) as segment_removes,
+        coalesce(contacts_daily.grade_changes, 0) as grade_changes,
+        coalesce(imports_daily.imports_started, 0) as imports_started
+    from tenant_days
+    left join contacts_daily
+        on
+            tenant_days.activity_date = contacts_daily.activity_date
+            and tenant_days.tenant_id = contacts_daily.tenant_id
+    left join imports_daily
+        on
+            tenant_days.activity_date = imports_daily.activity_date
+            and tenant_days.tenant_id = imports_daily.tenant_id
+)
+
+select * from final

@@ -1,0 +1,40 @@
+-- Every valid row of every event log except cdn_log (daily totals, no
+-- event), in one envelope. The list of logs lives in ONE place, the
+-- event_sources() macro, shared with int_activities_unioned and int_as_of.
+-- A table for now; the envelope carries loaded_at so that it can become
+-- incremental on it later (every copy lands within 72 h of its event).
+with
+
+events as (
+    {{ union_event_sources() }}
+),
+
+tenants as (
+    select
+        tenant_id,
+        timezone
+    from {{ ref('stg_app__tenants') }}
+),
+
+final as (
+    select
+        events.event_id,
+        events.tenant_id,
+        events.brand_id,
+        events.user_id,
+        events.source_table,
+        events.module,
+        events.event_type,
+        events.occurred_at,
+        -- tenant-local date; brand-side rows (no tenant) use the UTC date
+        {{ to_local_date('events.occurred_at', 'tenants.timezone') }}
+            as activity_date,
+        events.details,
+        cast(events.occurred_at as date) as activity_date_utc,
+        events.loaded_at
+    from events
+    left join tenants
+        on events.tenant_id = tenants.tenant_id
+)
+
+select * from final

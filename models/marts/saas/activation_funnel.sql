@@ -1,0 +1,205 @@
+-- kpis.md activation_funnel: per signup month (tenants.created_at, UTC),
+-- how many tenants ever reached each of six steps, the conversion from the
+-- previous step and the median hours from signup to the step's first event.
+-- Steps need not come in order: a tenant reaches a step when it has the
+-- event at any time.
+with
+
+tenants as (
+    select
+        tenant_id,
+        created_at,
+        cast({{ dbt.date_trunc('month', 'created_at') }} as date)
+            as signup_month
+    from {{ ref('stg_app__tenants') }}
+    where created_at is not null
+),
+
+binding_attempts as (
+    select
+        tenant_id,
+        occurred_at
+    from {{ ref('stg_events__binding_attempts') }}
+    where status = 'success'
+),
+
+messages as (
+    select
+        tenant_id,
+        direction,
+        in_reply_to_message_id,
+        is_automated,
+        occurred_at
+    from {{ ref('stg_events__messages') }}
+),
+
+template_events as (
+    select
+        tenant_id,
+        occurred_at
+    from {{ ref('stg_events__template_events') }}
+    where action = 'use'
+),
+
+ai_assist_events as (
+    select
+        tenant_id,
+        occurred_at
+    from {{ ref('stg_events__ai_assist_events') }}
+    where action = 'generate'
+),
+
+steps as (
+    select
+        1 as step_order,
+        'signup' as step_name
+    union all
+    select
+        2 as step_order,
+        'first_successful_binding' as step_name
+    union all
+    select
+        3 as step_order,
+        'first_inbound_message' as step_name
+    union all
+    select
+        4 as step_order,
+        'first_human_reply' as step_name
+    union all
+    select
+        5 as step_order,
+        'first_template_use' as step_name
+    union all
+    select
+        6 as step_order,
+        'first_ai_generation' as step_name
+),
+
+step_firsts as (
+    -- the tenant's first event of each step (signup is the tenant row)
+    select
+        tenant_id,
+        1 as step_order,
+        min(created_at) as reached_at
+    from tenants
+    group by tenant_id
+    union all
+    select
+        tenant_id,
+        2 as step_order,
+        min(occurred_at) as reached_at
+    from binding_attempts
+    group by tenant_id
+    union all
+    select
+        tenant_id,
+        3 as step_order,
+        min(occurred_at) as reached_at
+    from messages
+    where direction = 'inbound'
+    group by tenant_id
+    union all
+    select
+        tenant_id,
+        4 as step_order,
+        min(occurred_at) as reached_at
+    from messages
+    where
+        direction = 'outbound'
+        and in_reply_to_message_id is not null
+        and is_automated = false
+    group by tenant_id
+    union all
+    select
+        tenant_id,
+        5 as step_order,
+        min(occurred_at) as reached_at
+    from template_events
+    group by tenant_id
+    union all
+    select
+        tenant_id,
+        6 as step_order,
+        min(occurred_at) as reached_at
+    from ai_assist_events
+    group by tenant_id
+),
+
+tenant_steps as (
+    select
+        tenants.signup_month,
+        tenants.tenant_id,
+        step_firsts.step_order,
+        {{ seconds_between('tenants.created_at', 'step_firsts.reached_at') }}
+        / 3600.0 as hours_from_signup
+    from step_firsts
+    inner join tenants
+        on step_firsts.tenant_id = tenants.tenant_id
+),
+
+reached as (
+    select
+        signup_month,
+        step_order,
+        count(distinct tenant_id) as tenants_reached,
+        {{ median('hours_from_signup') }} as median_hours_from_signup
+    from tenant_steps
+    group by
+        signup_month,
+        step_order
+),
+
+month_steps as (
+    -- every step of every signup month, zero-reach steps included
+    select
+        signup_months.signup_month,
+        steps.step_order,
+        steps.step_name
+    from (select distinct signup_month from tenants) as signup_months
+    cross join steps
+),
+
+month_steps_reached as (
+    select
+        month_steps.signup_month,
+        month_steps.step_order,
+        month_steps.step_name,
+        reached.median_hours_from_signup,
+        coalesce(reached.tenants_reached, 0) as tenants_reached
+    from month_steps
+    left join reached
+        on
+            month_steps.signup_month = reached.signup_month
+            and month_steps.step_order = reached.step_order
+),
+
+with_previous as (
+    select
+        signup_month,
+        step_order,
+        step_name,
+        tenants_reached,
+        median_hours_from_signup,
+        lag(tenants_reached) over (
+            partition by signup_month
+            order by step_order
+        ) as tenants_reached_previous
+    from month_steps_reached
+),
+
+final as (
+    select
+        signup_month,
+        cast(step_order as {{ dbt.type_bigint() }}) as step_order,
+        cast(step_name as {{ dbt.type_string() }}) as step_name,
+        cast(tenants_reached as {{ dbt.type_bigint() }}) as tenants_reached,
+        {{ safe_divide('tenants_reached', 'tenants_reached_previous') }}
+            as conversion_from_previous,
+        cast(median_hours_from_signup as {{ dbt.type_float() }})
+            as median_hours_from_signup,
+        cast(tenants_reached_previous as {{ dbt.type_bigint() }})
+            as tenants_reached_previous
+    from with_previous
+)
+
+select * from final

@@ -1,0 +1,47 @@
+{%- set table_name = 'teams' -%}
+{%- set key_columns = ['team_id'] -%}
+
+with
+
+base as (
+
+    select * from {{ ref('base_app__teams') }}
+
+),
+
+deduped as (
+
+    select * from base
+    where redelivery_rank = 1
+
+),
+
+validated as (
+
+    select
+        deduped.*,
+        deduped.copies_received - 1 as duplicates_removed,
+        case
+            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when {{ is_blank('deduped.tenant_id') }} then 'missing_tenant'
+            when {{ is_unknown('tenant') }} then 'unknown_tenant'
+        end as invalid_reason
+    from deduped
+
+),
+
+final as (
+
+    select
+        team_id,
+        tenant_id,
+        name,
+        created_at,
+        loaded_at,
+        duplicates_removed,
+        invalid_reason
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,43 @@
+{%- set key_columns = ['event_id'] -%}
+
+{{ assert_source_columns('events', 'ai_assist_log') }}
+
+with
+
+source as (
+
+    select * from {{ source('events', 'ai_assist_log') }}
+
+),
+
+renamed as (
+
+    select
+        cast(event_id as varchar) as event_id,
+        cast(generation_id as varchar) as generation_id,
+        cast(tenant_id as varchar) as tenant_id,
+        cast(user_id as varchar) as user_id,
+        cast(action as varchar) as action,  -- noqa: RF04
+        cast(feature as varchar) as feature,
+        cast(macro_id as varchar) as macro_id,
+        cast(template_id as varchar) as template_id,
+        cast(model as varchar) as model,  -- noqa: RF04
+        cast(prompt_tokens as bigint) as prompt_tokens,
+        cast(completion_tokens as bigint) as completion_tokens,
+        cast(event_time as timestamp) as occurred_at,
+        cast(_loaded_at as timestamp) as loaded_at
+    from source
+
+),
+
+ranked as (
+
+    select
+        renamed.*,
+        {{ redelivery_rank(key_columns) }} as redelivery_rank,
+        {{ copies_received(key_columns) }} as copies_received
+    from renamed
+
+)
+
+select * from ranked

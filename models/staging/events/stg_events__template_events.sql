@@ -1,0 +1,24 @@
+with
+
+validated as (
+
+    select * from {{ ref('val_events__template_events') }}
+
+),
+
+final as (
+
+    select
+        event_id,
+        tenant_id,
+        user_id,
+        template_id,
+        action,
+        occurred_at,
+        loaded_at
+    from validated
+    where invalid_reason is null
+
+)
+
+select * from final

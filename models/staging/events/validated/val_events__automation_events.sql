@@ -1,0 +1,58 @@
+{%- set table_name = 'automation_log' -%}
+{%- set key_columns = ['event_id'] -%}
+
+with
+
+base as (
+
+    select * from {{ ref('base_events__automation_events') }}
+
+),
+
+deduped as (
+
+    select * from base
+    where redelivery_rank = 1
+
+),
+
+validated as (
+
+    select
+        deduped.*,
+        deduped.copies_received - 1 as duplicates_removed,
+        case
+            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when {{ is_blank('deduped.tenant_id') }} then 'missing_tenant'
+            when {{ is_unknown('tenant') }} then 'unknown_tenant'
+            when {{ is_cross_tenant('contact') }} then 'cross_tenant_contact'
+            when {{ not_in_contract_list(table_name, 'trigger_type') }}
+                then 'value_not_in_list:trigger_type'
+            when {{ not_in_contract_list(table_name, 'status') }}
+                then 'value_not_in_list:status'
+            when deduped.occurred_at is null then 'event_time_missing'
+            when {{ is_in_future('occurred_at') }} then 'event_time_in_future'
+        end as invalid_reason
+    from deduped
+
+),
+
+final as (
+
+    select
+        event_id,
+        tenant_id,
+        automation_id,
+        trigger_type,
+        contact_id,
+        channel,
+        status,
+        occurred_at,
+        loaded_at,
+        duplicates_removed,
+        invalid_reason
+    from validated
+
+)
+
+select * from final

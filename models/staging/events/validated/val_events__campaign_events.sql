@@ -1,0 +1,63 @@
+{%- set table_name = 'campaign_log' -%}
+{%- set key_columns = ['event_id'] -%}
+
+with
+
+base as (
+
+    select * from {{ ref('base_events__campaign_events') }}
+
+),
+
+deduped as (
+
+    select * from base
+    where redelivery_rank = 1
+
+),
+
+validated as (
+
+    select
+        deduped.*,
+        deduped.copies_received - 1 as duplicates_removed,
+        case
+            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when {{ is_blank('deduped.tenant_id') }}
+                and coalesce(deduped.action, '') <> 'publish'
+                then 'missing_tenant'
+            when {{ is_unknown('tenant') }} then 'unknown_tenant'
+            when {{ is_blank('deduped.brand_id') }} then 'missing_brand'
+            when {{ is_unknown('brand') }} then 'unknown_brand'
+            when {{ is_cross_tenant('user') }} then 'cross_tenant_user'
+            when {{ not_in_contract_list(table_name, 'action') }}
+                then 'value_not_in_list:action'
+            when deduped.occurred_at is null then 'event_time_missing'
+            when {{ is_in_future('occurred_at') }} then 'event_time_in_future'
+            when deduped.recipients_count < 0
+                then 'negative_value:recipients_count'
+            when {{ is_not_carried() }} then 'brand_not_carried'
+        end as invalid_reason
+    from deduped
+
+),
+
+final as (
+
+    select
+        event_id,
+        brand_id,
+        campaign_id,
+        tenant_id,
+        user_id,
+        action,
+        recipients_count,
+        occurred_at,
+        loaded_at,
+        duplicates_removed,
+        invalid_reason
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,52 @@
+{%- set table_name = 'cdn_log' -%}
+{%- set key_columns = ['log_date', 'tenant_id', 'distribution'] -%}
+
+with
+
+base as (
+
+    select * from {{ ref('base_events__cdn_daily_totals') }}
+
+),
+
+deduped as (
+
+    select * from base
+    where redelivery_rank = 1
+
+),
+
+validated as (
+
+    select
+        deduped.*,
+        deduped.copies_received - 1 as duplicates_removed,
+        case
+            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when {{ is_blank('deduped.tenant_id') }} then 'missing_tenant'
+            when {{ is_unknown('tenant') }} then 'unknown_tenant'
+            when {{ not_in_contract_list(table_name, 'distribution') }}
+                then 'value_not_in_list:distribution'
+            when deduped.requests < 0 then 'negative_value:requests'
+            when deduped.bytes_served < 0 then 'negative_value:bytes_served'
+        end as invalid_reason
+    from deduped
+
+),
+
+final as (
+
+    select
+        log_date,
+        tenant_id,
+        distribution,
+        requests,
+        bytes_served,
+        loaded_at,
+        duplicates_removed,
+        invalid_reason
+    from validated
+
+)
+
+select * from final

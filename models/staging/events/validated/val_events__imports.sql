@@ -1,0 +1,60 @@
+{%- set table_name = 'import_log' -%}
+{%- set key_columns = ['import_batch_id'] -%}
+
+with
+
+base as (
+
+    select * from {{ ref('base_events__imports') }}
+
+),
+
+deduped as (
+
+    select * from base
+    where redelivery_rank = 1
+
+),
+
+validated as (
+
+    select
+        deduped.*,
+        deduped.copies_received - 1 as duplicates_removed,
+        case
+            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when {{ is_blank('deduped.tenant_id') }} then 'missing_tenant'
+            when {{ is_unknown('tenant') }} then 'unknown_tenant'
+            when {{ not_in_contract_list(table_name, 'source') }}
+                then 'value_not_in_list:source'
+            when deduped.started_at is null then 'event_time_missing'
+            when {{ is_in_future('started_at') }} then 'event_time_in_future'
+            when deduped.rows_received < 0 then 'negative_value:rows_received'
+            when deduped.rows_imported < 0 then 'negative_value:rows_imported'
+            when deduped.rows_rejected < 0 then 'negative_value:rows_rejected'
+            when deduped.finished_at < deduped.started_at
+                then 'end_before_start'
+        end as invalid_reason
+    from deduped
+
+),
+
+final as (
+
+    select
+        import_batch_id,
+        tenant_id,
+        source,
+        rows_received,
+        rows_imported,
+        rows_rejected,
+        started_at,
+        finished_at,
+        loaded_at,
+        duplicates_removed,
+        invalid_reason
+    from validated
+
+)
+
+select * from final

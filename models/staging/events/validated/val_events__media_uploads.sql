@@ -1,0 +1,52 @@
+{%- set table_name = 'media_log' -%}
+{%- set key_columns = ['event_id'] -%}
+
+with
+
+base as (
+
+    select * from {{ ref('base_events__media_uploads') }}
+
+),
+
+deduped as (
+
+    select * from base
+    where redelivery_rank = 1
+
+),
+
+validated as (
+
+    select
+        deduped.*,
+        deduped.copies_received - 1 as duplicates_removed,
+        case
+            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when {{ is_blank('deduped.tenant_id') }} then 'missing_tenant'
+            when {{ is_unknown('tenant') }} then 'unknown_tenant'
+            when deduped.occurred_at is null then 'event_time_missing'
+            when {{ is_in_future('occurred_at') }} then 'event_time_in_future'
+            when deduped.bytes < 0 then 'negative_value:bytes'
+        end as invalid_reason
+    from deduped
+
+),
+
+final as (
+
+    select
+        event_id,
+        tenant_id,
+        image_id,
+        content_type,
+        bytes,
+        occurred_at,
+        loaded_at,
+        duplicates_removed,
+        invalid_reason
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,62 @@
+{%- set table_name = 'subscription_log' -%}
+{%- set key_columns = ['event_id'] -%}
+
+with
+
+base as (
+
+    select * from {{ ref('base_events__subscription_events') }}
+
+),
+
+deduped as (
+
+    select * from base
+    where redelivery_rank = 1
+
+),
+
+validated as (
+
+    select
+        deduped.*,
+        deduped.copies_received - 1 as duplicates_removed,
+        case
+            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when {{ is_blank('deduped.tenant_id') }} then 'missing_tenant'
+            when {{ is_unknown('tenant') }} then 'unknown_tenant'
+            when {{ not_in_contract_list(table_name, 'action') }}
+                then 'value_not_in_list:action'
+            when {{ not_in_contract_list(table_name, 'plan') }}
+                then 'value_not_in_list:plan'
+            when deduped.occurred_at is null then 'event_time_missing'
+            when {{ is_in_future('occurred_at') }} then 'event_time_in_future'
+            when deduped.amount_cents < 0 then 'negative_value:amount_cents'
+            when deduped.period_end_at < deduped.period_start_at
+                then 'end_before_start'
+        end as invalid_reason
+    from deduped
+
+),
+
+final as (
+
+    select
+        event_id,
+        tenant_id,
+        subscription_id,
+        action,
+        plan,
+        period_start_at,
+        period_end_at,
+        amount_cents,
+        currency,
+        occurred_at,
+        loaded_at,
+        duplicates_removed,
+        invalid_reason
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,58 @@
+{%- set table_name = 'sync_log' -%}
+{%- set key_columns = ['sync_id'] -%}
+
+with
+
+base as (
+
+    select * from {{ ref('base_events__syncs') }}
+
+),
+
+deduped as (
+
+    select * from base
+    where redelivery_rank = 1
+
+),
+
+validated as (
+
+    select
+        deduped.*,
+        deduped.copies_received - 1 as duplicates_removed,
+        case
+            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when {{ is_blank('deduped.tenant_id') }} then 'missing_tenant'
+            when {{ is_unknown('tenant') }} then 'unknown_tenant'
+            when {{ not_in_contract_list(table_name, 'status') }}
+                then 'value_not_in_list:status'
+            when deduped.started_at is null then 'event_time_missing'
+            when {{ is_in_future('started_at') }} then 'event_time_in_future'
+            when deduped.items_synced < 0 then 'negative_value:items_synced'
+            when deduped.finished_at < deduped.started_at
+                then 'end_before_start'
+        end as invalid_reason
+    from deduped
+
+),
+
+final as (
+
+    select
+        sync_id,
+        tenant_id,
+        platform,
+        started_at,
+        finished_at,
+        status,
+        items_synced,
+        error_code,
+        loaded_at,
+        duplicates_removed,
+        invalid_reason
+    from validated
+
+)
+
+select * from final

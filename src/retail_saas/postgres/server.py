@@ -1,0 +1,407 @@
+"""A private PostgreSQL server: find (or install) the binaries, `initdb` a
+throw-away data directory outside the repository, start it on loopback
+only with its own free port and unix socket directory, create the
+database, and stop and remove it at the end.
+
+Used by the pytest fixture (pytests/pg_server.py) and by
+`retail-saas pg-server start|stop|status`.
+
+    with PostgresServer() as server:       # or server.start() / server.stop()
+        os.environ.update(server.env)      # PGHOST, PGPORT, PGUSER, ...
+
+`initdb` and `postgres` refuse to run as root; as root the server runs as
+the `postgres` OS user (created by the Debian package), which owns the
+data directory. As any other user it runs as that user.
+
+Environment:
+    RETAIL_SAAS_PG_BINDIR   directory holding initdb/pg_ctl/postgres
+                            (default: newest /usr/lib/postgresql/<ver>/bin,
+                            else initdb on PATH)
+    RETAIL_SAAS_PG_DIR      base directory for data, socket and log
+                            (default: a new temporary directory)
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Trust on loopback is fine for a private throw-away server that listens
+# on 127.0.0.1 only; `fsync = off` and friends make tests fast and are
+# harmless for data that is regenerated on every run.
+FAST_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+}
+CONF_MARK = "# --- retail_saas private server ---"
+
+
+class ServerError(RuntimeError):
+    """The server could not be installed, initialised or started."""
+
+
+def _log(msg: str) -> None:
+    print(f"[pg-server] {msg}", file=sys.stderr, flush=True)
+
+
+def _version_key(path: str) -> tuple:
+    ver = Path(path).parent.name  # /usr/lib/postgresql/<ver>/bin
+    return tuple(int(p) if p.isdigit() else 0 for p in re.split(r"[.]", ver))
+
+
+def find_bindir() -> Path | None:
+    """Directory with initdb, pg_ctl and postgres, or None."""
+    wanted = ("initdb", "pg_ctl", "postgres")
+    env = os.environ.get("RETAIL_SAAS_PG_BINDIR")
+    if env:
+        d = Path(env)
+        if all((d / b).exists() for b in wanted):
+            return d
+        raise ServerError(f"RETAIL_SAAS_PG_BINDIR={env} has no {'/'.join(wanted)}")
+    cands = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version_key, reverse=True)
+    for c in cands:
+        if all(os.access(os.path.join(c, b), os.X_OK) for b in wanted):
+            return Path(c)
+    initdb = shutil.which("initdb")
+    if initdb:
+        d = Path(os.path.realpath(initdb)).parent
+        if all((d / b).exists() for b in wanted):
+            return d
+    return None
+
+
+def install_postgresql(timeout: float = 1200) -> float:
+    """Install the Debian `postgresql` package (apt-get). Returns seconds."""
+    if not shutil.which("apt-get"):
+        raise ServerError("PostgreSQL is not installed and apt-get is not available; "
+                          "install PostgreSQL or set PGHOST to your own server")
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        if not shutil.which("sudo"):
+            raise ServerError("PostgreSQL is not installed; installing it needs root (no sudo)")
+        prefix = ["sudo", "-n"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    t0 = time.monotonic()
+    _log("PostgreSQL not found: apt-get install postgresql")
+    for cmd in (
+        prefix + ["apt-get", "update", "-q"],
+        prefix + ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"],
+    ):
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+        if res.returncode != 0:
+            tail = (res.stdout + res.stderr)[-2000:]
+            raise ServerError(f"{' '.join(cmd)} failed ({res.returncode}):\n{tail}")
+    secs = time.monotonic() - t0
+    _log(f"installed postgresql in {secs:.1f}s")
+    return secs
+
+
+def ensure_bindir(install: bool = True) -> tuple[Path, float]:
+    """(bindir, seconds spent installing)."""
+    d = find_bindir()
+    if d:
+        return d, 0.0
+    if not install:
+        raise ServerError("PostgreSQL binaries (initdb, pg_ctl, postgres) not found")
+    secs = install_postgresql()
+    d = find_bindir()
+    if not d:
+        raise ServerError("postgresql installed but initdb/pg_ctl/postgres not found")
+    return d, secs
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_os_user() -> pwd.struct_passwd:
+    """The OS user the server runs as: `postgres` as root, else ourselves."""
+    if os.geteuid() != 0:
+        return pwd.getpwuid(os.geteuid())
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError:
+        _log("creating OS user postgres")
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"],
+            check=True, capture_output=True,
+        )
+        return pwd.getpwnam("postgres")
+
+
+class PostgresServer:
+    """A private PostgreSQL cluster under `base_dir` (data/, run/, server.log)."""
+
+    def __init__(
+        self,
+        base_dir: str | os.PathLike | None = None,
+        *,
+        port: int | None = None,
+        database: str = "retail_saas",
+        superuser: str = "postgres",
+        install: bool = True,
+        keep: bool | None = None,
+        fast: bool = True,
+    ) -> None:
+        base_dir = base_dir or os.environ.get("RETAIL_SAAS_PG_DIR")
+        self._own_base = base_dir is None
+        self.base_dir = Path(base_dir) if base_dir else None
+        self.port = port
+        self.database = database
+        self.superuser = superuser
+        self.install = install
+        # A temporary base is removed at stop(); a given one is kept.
+        self.keep = (not self._own_base) if keep is None else keep
+        self.fast = fast
+        self.bindir: Path | None = None
+        self.timings: dict[str, float] = {}
+        self._user = _server_os_user()
+        self._started = False
+
+    # -- paths ---------------------------------------------------------------
+    @property
+    def data_dir(self) -> Path:
+        assert self.base_dir is not None
+        return self.base_dir / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        assert self.base_dir is not None
+        return self.base_dir / "run"
+
+    @property
+    def log_file(self) -> Path:
+        assert self.base_dir is not None
+        return self.base_dir / "server.log"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """PG* variables for clients (psql, psycopg2, dbt's postgres target)."""
+        return {
+            "PGHOST": "127.0.0.1",
+            "PGPORT": str(self.port),
+            "PGUSER": self.superuser,
+            "PGPASSWORD": "",
+            "PGDATABASE": self.database,
+        }
+
+    # -- helpers ---------------------------------------------------------------
+    def _run(self, args: list[str], timeout: float = 120, check: bool = True):
+        kw: dict = {}
+        if os.geteuid() == 0:
+            kw = {"user": self._user.pw_uid, "group": self._user.pw_gid, "extra_groups": []}
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.base_dir),
+            "LC_ALL": "C",
+            "LANG": "C",
+        }
+        res = subprocess.run(
+            args, cwd=self.base_dir, env=env, capture_output=True, text=True,
+            timeout=timeout, **kw,
+        )
+        if check and res.returncode != 0:
+            raise ServerError(
+                f"{' '.join(args)} failed ({res.returncode}):\n{res.stdout}{res.stderr}{self._log_tail()}"
+            )
+        return res
+
+    def _bin(self, name: str) -> str:
+        assert self.bindir is not None
+        return str(self.bindir / name)
+
+    def _log_tail(self, n: int = 3000) -> str:
+        try:
+            return "\n--- server.log ---\n" + self.log_file.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def _chown(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            os.chown(path, self._user.pw_uid, self._user.pw_gid)
+
+    def _write_conf(self, port: int) -> None:
+        conf = self.data_dir / "postgresql.conf"
+        text = conf.read_text()
+        if CONF_MARK in text:
+            text = text[: text.index(CONF_MARK)]
+        settings = {
+            "listen_addresses": "'127.0.0.1'",
+            "port": str(port),
+            "unix_socket_directories": f"'{self.socket_dir}'",
+            "timezone": "'UTC'",
+            "log_timezone": "'UTC'",
+            "max_connections": "50",
+        }
+        if self.fast:
+            settings.update(FAST_SETTINGS)
+        block = "\n".join(f"{k} = {v}" for k, v in settings.items())
+        conf.write_text(f"{text.rstrip()}\n\n{CONF_MARK}\n{block}\n")
+
+    def _configured_port(self) -> int | None:
+        try:
+            text = (self.data_dir / "postgresql.conf").read_text()
+        except OSError:
+            return None
+        if CONF_MARK not in text:
+            return None
+        m = re.search(r"^port = (\d+)$", text[text.index(CONF_MARK):], re.M)
+        return int(m.group(1)) if m else None
+
+    def is_running(self) -> bool:
+        if self.bindir is None:
+            self.bindir = find_bindir()
+        if self.bindir is None or not (self.data_dir / "PG_VERSION").exists():
+            return False
+        res = self._run([self._bin("pg_ctl"), "-D", str(self.data_dir), "status"], check=False)
+        return res.returncode == 0
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> "PostgresServer":
+        """Install (if needed), initdb (if needed), start, wait, create the DB."""
+        t0 = time.monotonic()
+        self.bindir, self.timings["install"] = ensure_bindir(self.install)
+
+        if self.base_dir is None:
+            root = os.environ.get("TMPDIR") or "/tmp"
+            self.base_dir = Path(tempfile.mkdtemp(prefix="retail_saas_pg_", dir=root))
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        self.base_dir = self.base_dir.resolve()
+        if len(str(self.socket_dir)) > 80:  # unix socket paths are limited (~107 bytes)
+            raise ServerError(f"base directory path too long for a unix socket: {self.base_dir}")
+        # The server user must reach the base dir (mkdtemp makes it 0700).
+        os.chmod(self.base_dir, 0o755)
+        self._chown(self.base_dir)
+        self.socket_dir.mkdir(exist_ok=True)
+        self._chown(self.socket_dir)
+
+        t1 = time.monotonic()
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._run([
+                self._bin("initdb"), "-D", str(self.data_dir), "-U", self.superuser,
+                "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync",
+            ])
+        self.timings["initdb"] = time.monotonic() - t1
+
+        if self.is_running():
+            self.port = self._configured_port()
+            _log(f"already running on 127.0.0.1:{self.port} ({self.data_dir})")
+        else:
+            self._start_server()
+        self._started = True
+
+        t3 = time.monotonic()
+        self._create_database()
+        self.timings["createdb"] = time.monotonic() - t3
+        self.timings["total"] = time.monotonic() - t0
+        _log(
+            f"PostgreSQL ready on 127.0.0.1:{self.port} (data {self.data_dir}; "
+            + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items())
+            + ")"
+        )
+        return self
+
+    def _start_server(self) -> None:
+        t2 = time.monotonic()
+        last_err: Exception | None = None
+        for attempt in range(3):
+            port = (self.port or self._configured_port()) if attempt == 0 else None
+            if port is None or not _port_free(port):
+                port = free_port()
+            self._write_conf(port)
+            res = self._run(
+                [self._bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
+                 "-w", "-t", "60", "start"],
+                check=False, timeout=90,
+            )
+            if res.returncode == 0:
+                self.port = port
+                self._wait_ready()
+                self.timings["start"] = time.monotonic() - t2
+                return
+            last_err = ServerError(
+                f"pg_ctl start failed ({res.returncode}):\n{res.stdout}{res.stderr}{self._log_tail()}"
+            )
+            if "could not bind" not in self._log_tail() and "in use" not in self._log_tail():
+                break
+            _log(f"port {port} taken, retrying")
+        raise last_err  # type: ignore[misc]
+
+    def _wait_ready(self, timeout: float = 30) -> None:
+        import psycopg2
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                psycopg2.connect(
+                    host="127.0.0.1", port=self.port, user=self.superuser, dbname="postgres",
+                    connect_timeout=3,
+                ).close()
+                return
+            except psycopg2.OperationalError as e:
+                if time.monotonic() > deadline:
+                    raise ServerError(f"server not accepting connections: {e}{self._log_tail()}")
+                time.sleep(0.2)
+
+    def _create_database(self) -> None:
+        import psycopg2
+
+        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.superuser, dbname="postgres")
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("select 1 from pg_database where datname = %s", (self.database,))
+                if cur.fetchone() is None:
+                    cur.execute(f'create database "{self.database}"')
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        """Stop the server; remove the base directory unless keep."""
+        if self.base_dir is None:
+            return
+        if self.bindir is None:
+            self.bindir = find_bindir()
+        if self.bindir and (self.data_dir / "postmaster.pid").exists():
+            res = self._run(
+                [self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"],
+                check=False, timeout=90,
+            )
+            if res.returncode != 0 and self.is_running():
+                _log(f"pg_ctl stop failed: {res.stdout}{res.stderr}")
+                self._run([self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop"],
+                          check=False)
+        self._started = False
+        if not self.keep:
+            shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def __enter__(self) -> "PostgresServer":
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
