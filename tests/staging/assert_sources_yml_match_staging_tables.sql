@@ -28,18 +28,15 @@
     {%- endfor -%}
 {%- endif -%}
 
-{% if problems %}
-    {% for problem in problems %}
-        select
-            '{{ problem[0] }}' as table_name,
-            '{{ problem[1] }}' as column_name,
-            '{{ problem[2] }}' as problem
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-{% else %}
+{% for problem in problems %}
     select
-        cast(null as varchar) as table_name,
-        cast(null as varchar) as column_name,
-        cast(null as varchar) as problem
-    where 1 = 0
-{% endif %}
+        '{{ problem[0] }}' as table_name,
+        '{{ problem[1] }}' as column_name,
+        '{{ problem[2] }}' as problem
+    union all
+{% endfor %}
+select
+    cast(null as varchar) as table_name,
+    cast(null as varchar) as column_name,
+    cast(null as varchar) as problem
+where 1 = 0

@@ -112,18 +112,46 @@ final as (
         grain.activity_date_utc,
         grain.brand_id,
         grain.tenant_id,
-        {%- for column in ['asset_daily.asset_views',
-            'asset_daily.asset_downloads', 'asset_daily.asset_shares',
-            'campaign_daily.campaign_views', 'campaign_daily.campaign_uses',
-            'campaign_daily.campaign_copies',
-            'campaign_daily.campaign_sends',
-            'campaign_daily.campaign_recipients',
-            'notification_daily.notifications_sent',
-            'notification_daily.notifications_delivered'] %}
-        cast(coalesce({{ column }}, 0) as {{ dbt.type_bigint() }})
-            as {{ column.split('.')[1] }}{{ ',' if not loop.last }}
-    
-{%- endfor %}
+        cast(
+            coalesce(asset_daily.asset_views, 0)
+            as {{ dbt.type_bigint() }}
+        ) as asset_views,
+        cast(
+            coalesce(asset_daily.asset_downloads, 0)
+            as {{ dbt.type_bigint() }}
+        ) as asset_downloads,
+        cast(
+            coalesce(asset_daily.asset_shares, 0)
+            as {{ dbt.type_bigint() }}
+        ) as asset_shares,
+        cast(
+            coalesce(campaign_daily.campaign_views, 0)
+            as {{ dbt.type_bigint() }}
+        ) as campaign_views,
+        cast(
+            coalesce(campaign_daily.campaign_uses, 0)
+            as {{ dbt.type_bigint() }}
+        ) as campaign_uses,
+        cast(
+            coalesce(campaign_daily.campaign_copies, 0)
+            as {{ dbt.type_bigint() }}
+        ) as campaign_copies,
+        cast(
+            coalesce(campaign_daily.campaign_sends, 0)
+            as {{ dbt.type_bigint() }}
+        ) as campaign_sends,
+        cast(
+            coalesce(campaign_daily.campaign_recipients, 0)
+            as {{ dbt.type_bigint() }}
+        ) as campaign_recipients,
+        cast(
+            coalesce(notification_daily.notifications_sent, 0)
+            as {{ dbt.type_bigint() }}
+        ) as notifications_sent,
+        cast(
+            coalesce(notification_daily.notifications_delivered, 0)
+            as {{ dbt.type_bigint() }}
+        ) as notifications_delivered
     from grain
     left join asset_daily
         on

@@ -40,7 +40,7 @@ asset_totals as (
     select
         brand_id,
         asset_id,
-        sum(case when action = 'view' then 1 else 0 end) as views,
+        sum(case when action = 'view' then 1 else 0 end) as views, -- noqa: RF04
         sum(case when action = 'download' then 1 else 0 end) as downloads
     from asset_actions
     group by
@@ -53,7 +53,9 @@ final as (
         asset_totals.brand_id,
         asset_totals.asset_id,
         latest_types.asset_type,
+        -- noqa: disable=RF04
         cast(asset_totals.views as {{ dbt.type_bigint() }}) as views,
+        -- noqa: enable=RF04
         cast(asset_totals.downloads as {{ dbt.type_bigint() }}) as downloads,
         cast(dense_rank() over (
             partition by asset_totals.brand_id

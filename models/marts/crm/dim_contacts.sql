@@ -15,7 +15,8 @@ final as (
         contacts.contact_id,
         contacts.tenant_id,
         contacts.grade,
-        contact_grades.grade_rank,
+        -- The seed's rank is an integer; marts expose bigint counts/ranks.
+        cast(contact_grades.grade_rank as bigint) as grade_rank,
         contacts.source,
         contacts.created_at,
         contacts.updated_at

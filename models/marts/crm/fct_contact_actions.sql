@@ -25,8 +25,8 @@ ranked as (
         contact_events.segment_id,
         contact_events.old_grade,
         contact_events.new_grade,
-        old_grades.grade_rank as old_grade_rank,
-        new_grades.grade_rank as new_grade_rank,
+        cast(old_grades.grade_rank as bigint) as old_grade_rank,
+        cast(new_grades.grade_rank as bigint) as new_grade_rank,
         contact_events.occurred_at,
         {{ to_local_date('contact_events.occurred_at', 'tenants.timezone') }}
             as activity_date

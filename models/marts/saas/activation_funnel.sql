@@ -149,13 +149,18 @@ reached as (
         step_order
 ),
 
+signup_months as (
+    select distinct signup_month
+    from tenants
+),
+
 month_steps as (
     -- every step of every signup month, zero-reach steps included
     select
         signup_months.signup_month,
         steps.step_order,
         steps.step_name
-    from (select distinct signup_month from tenants) as signup_months
+    from signup_months
     cross join steps
 ),
 

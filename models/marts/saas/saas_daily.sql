@@ -72,7 +72,7 @@ active_counts as (
         on
             calendar_windows.window_start_28d
             <= daily_actors.activity_date_utc
-            and daily_actors.activity_date_utc <= calendar_windows.date_day
+            and calendar_windows.date_day >= daily_actors.activity_date_utc
     group by calendar_windows.date_day
 ),
 
@@ -87,20 +87,34 @@ paying_counts as (
 final as (
     select
         calendar.date_day as activity_date_utc,
-        cast(coalesce(active_counts.active_tenants, 0)
-            as {{ dbt.type_bigint() }}) as active_tenants,
-        cast(coalesce(active_counts.active_users, 0)
-            as {{ dbt.type_bigint() }}) as active_users,
-        cast(coalesce(active_counts.active_tenants_7d, 0)
-            as {{ dbt.type_bigint() }}) as active_tenants_7d,
-        cast(coalesce(active_counts.active_users_7d, 0)
-            as {{ dbt.type_bigint() }}) as active_users_7d,
-        cast(coalesce(active_counts.active_tenants_28d, 0)
-            as {{ dbt.type_bigint() }}) as active_tenants_28d,
-        cast(coalesce(active_counts.active_users_28d, 0)
-            as {{ dbt.type_bigint() }}) as active_users_28d,
-        cast(coalesce(paying_counts.paying_tenants, 0)
-            as {{ dbt.type_bigint() }}) as paying_tenants
+        cast(
+            coalesce(active_counts.active_tenants, 0)
+            as {{ dbt.type_bigint() }}
+        ) as active_tenants,
+        cast(
+            coalesce(active_counts.active_users, 0)
+            as {{ dbt.type_bigint() }}
+        ) as active_users,
+        cast(
+            coalesce(active_counts.active_tenants_7d, 0)
+            as {{ dbt.type_bigint() }}
+        ) as active_tenants_7d,
+        cast(
+            coalesce(active_counts.active_users_7d, 0)
+            as {{ dbt.type_bigint() }}
+        ) as active_users_7d,
+        cast(
+            coalesce(active_counts.active_tenants_28d, 0)
+            as {{ dbt.type_bigint() }}
+        ) as active_tenants_28d,
+        cast(
+            coalesce(active_counts.active_users_28d, 0)
+            as {{ dbt.type_bigint() }}
+        ) as active_users_28d,
+        cast(
+            coalesce(paying_counts.paying_tenants, 0)
+            as {{ dbt.type_bigint() }}
+        ) as paying_tenants
     from calendar
     left join active_counts
         on calendar.date_day = active_counts.date_day

@@ -39,11 +39,20 @@ class Frame:
         target[name] = values
 
     def take(self, idx: np.ndarray) -> Frame:
-        return Frame(
-            self.table,
-            {k: v[idx] for k, v in self.cols.items()},
-            {k: v[idx] for k, v in self.aux.items()},
-        )
+        """Rows `idx`. Helper columns named `*_pos` hold row positions and are
+        re-pointed to the new positions (-1 when the target is not taken)."""
+        aux = {}
+        new_pos = None
+        for k, v in self.aux.items():
+            if k.endswith("_pos"):
+                if new_pos is None:
+                    new_pos = np.full(len(self), -1, dtype=np.int64)
+                    new_pos[idx] = np.arange(len(idx))
+                sel = v[idx]
+                aux[k] = np.where(sel >= 0, new_pos[np.maximum(sel, 0)], -1)
+            else:
+                aux[k] = v[idx]
+        return Frame(self.table, {k: v[idx] for k, v in self.cols.items()}, aux)
 
     def copy(self) -> Frame:
         return self.take(np.arange(len(self)))

@@ -249,6 +249,16 @@ def _prepare_table(cur, schema: str, plan: TablePlan) -> None:
         if c not in existing:
             cur.execute(sql.SQL("alter table {} add column {} {}").format(
                 table, sql.Identifier(c), sql.SQL(t)))
+    # Columns the lake no longer has go too, unless a view still uses them
+    # (then they stay, null).
+    for c in existing:
+        if c not in plan.columns:
+            cur.execute("savepoint dropcol")
+            try:
+                cur.execute(sql.SQL("alter table {} drop column {}").format(table, sql.Identifier(c)))
+                cur.execute("release savepoint dropcol")
+            except errors.DependentObjectsStillExist:
+                cur.execute("rollback to savepoint dropcol")
     cur.execute(sql.SQL("truncate table {}").format(table))
 
 

@@ -23,11 +23,13 @@ validated as (
         deduped.copies_received - 1 as duplicates_removed,
         case
             when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
-            when {{ is_blank('deduped.tenant_id') }}
+            when
+                {{ is_blank('deduped.tenant_id') }}
                 and coalesce(deduped.scope, '') <> 'brand'
                 then 'missing_tenant'
             when {{ is_unknown('tenant') }} then 'unknown_tenant'
-            when deduped.scope = 'brand'
+            when
+                deduped.scope = 'brand'
                 and {{ is_blank('deduped.brand_id') }}
                 then 'missing_brand'
             when {{ is_unknown('brand') }} then 'unknown_brand'

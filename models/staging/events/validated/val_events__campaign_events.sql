@@ -23,7 +23,8 @@ validated as (
         deduped.copies_received - 1 as duplicates_removed,
         case
             when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
-            when {{ is_blank('deduped.tenant_id') }}
+            when
+                {{ is_blank('deduped.tenant_id') }}
                 and coalesce(deduped.action, '') <> 'publish'
                 then 'missing_tenant'
             when {{ is_unknown('tenant') }} then 'unknown_tenant'

@@ -53,7 +53,8 @@ parents as (
         tenant_id,
         occurred_at
     from checked
-    where reason_before_reply is null
+    where
+        reason_before_reply is null
         and reason_after_reply is null
 
 ),

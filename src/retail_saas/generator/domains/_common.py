@@ -27,7 +27,8 @@ def grouped_offsets(group_sizes: np.ndarray, steps: np.ndarray) -> np.ndarray:
     total = np.cumsum(steps)
     excl = total - steps
     starts = np.cumsum(group_sizes) - group_sizes
-    return excl - np.repeat(excl[starts], group_sizes)
+    padded = np.append(excl, 0)  # empty trailing groups start past the end
+    return excl - np.repeat(padded[starts], group_sizes)
 
 
 def position_in_group(group_sizes: np.ndarray) -> np.ndarray:

@@ -54,7 +54,9 @@ def generate(world: World, rng: np.random.Generator) -> dict[str, Frame]:
     reply_agent = np.where(rng.random(k) < 0.85, agent[conv[r]], world.groups["users"].pick(rng, t_of[r]))
     cross = rng.random(k) < 0.06
     reply_channel = np.where(cross, (channel[conv[r]] + rng.integers(1, len(CHANNELS), k)) % len(CHANNELS), channel[conv[r]])
-    reply_t = np.maximum(inbound_t[r] + reply_delay[r], users["created_at"][reply_agent])
+    # Agents who joined after the customer wrote hand over to the owner.
+    reply_agent = np.where(users["created_at"][reply_agent] <= inbound_t[r], reply_agent, owner_of(world, t_of[r]))
+    reply_t = inbound_t[r] + reply_delay[r]
     human = _rows(k, t_of[r], conv[r], contact[conv[r]], reply_channel, reply_t, direction="outbound",
                   user=reply_agent, parent=r)
     _decorate_outbound(world, rng, human, t_of[r], reply_channel, template_p=0.12, ai_p=0.07)
