@@ -14,7 +14,7 @@ renamed as (
 
     select
         cast(brand_id as varchar) as brand_id,
-        cast(name as varchar) as name,  -- noqa: RF04
+        cast(name as varchar) as name,
         cast(created_at as timestamp) as created_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

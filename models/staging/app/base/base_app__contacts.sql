@@ -18,7 +18,7 @@ renamed as (
         {{ hash_pii('email') }} as email_hash,
         {{ hash_pii('phone') }} as phone_hash,
         cast(grade as varchar) as grade,
-        cast(source as varchar) as source,  -- noqa: RF04
+        cast(source as varchar) as source,
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,
         cast(_loaded_at as timestamp) as loaded_at

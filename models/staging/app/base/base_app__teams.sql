@@ -15,7 +15,7 @@ renamed as (
     select
         cast(team_id as varchar) as team_id,
         cast(tenant_id as varchar) as tenant_id,
-        cast(name as varchar) as name,  -- noqa: RF04
+        cast(name as varchar) as name,
         cast(created_at as timestamp) as created_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

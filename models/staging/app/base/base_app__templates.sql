@@ -19,8 +19,8 @@ renamed as (
         cast(owner_user_id as varchar) as owner_user_id,
         cast(team_id as varchar) as team_id,
         cast(scope as varchar) as scope,
-        cast(language as varchar) as language,  -- noqa: RF04
-        cast(format as varchar) as format,  -- noqa: RF04
+        cast(language as varchar) as language,
+        cast(format as varchar) as format,
         cast(created_at as timestamp) as created_at,
         cast(deleted_at as timestamp) as deleted_at,
         cast(_loaded_at as timestamp) as loaded_at,

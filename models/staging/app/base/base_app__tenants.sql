@@ -14,7 +14,7 @@ renamed as (
 
     select
         cast(tenant_id as varchar) as tenant_id,
-        cast(name as varchar) as name,  -- noqa: RF04
+        cast(name as varchar) as name,
         cast(timezone as varchar) as timezone,
         cast(country as varchar) as country,
         cast(plan as varchar) as plan,

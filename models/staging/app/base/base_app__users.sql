@@ -16,7 +16,7 @@ renamed as (
         cast(user_id as varchar) as user_id,
         cast(tenant_id as varchar) as tenant_id,
         cast(team_id as varchar) as team_id,
-        cast(role as varchar) as role,  -- noqa: RF04
+        cast(role as varchar) as role,
         {{ hash_pii('email') }} as email_hash,
         {{ hash_pii('phone') }} as phone_hash,
         cast(created_at as timestamp) as created_at,

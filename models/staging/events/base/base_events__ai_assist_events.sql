@@ -17,11 +17,11 @@ renamed as (
         cast(generation_id as varchar) as generation_id,
         cast(tenant_id as varchar) as tenant_id,
         cast(user_id as varchar) as user_id,
-        cast(action as varchar) as action,  -- noqa: RF04
+        cast(action as varchar) as action,
         cast(feature as varchar) as feature,
         cast(macro_id as varchar) as macro_id,
         cast(template_id as varchar) as template_id,
-        cast(model as varchar) as model,  -- noqa: RF04
+        cast(model as varchar) as model,
         cast(prompt_tokens as bigint) as prompt_tokens,
         cast(completion_tokens as bigint) as completion_tokens,
         cast(event_time as timestamp) as occurred_at,

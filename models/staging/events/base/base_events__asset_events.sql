@@ -19,7 +19,7 @@ renamed as (
         cast(asset_type as varchar) as asset_type,
         cast(tenant_id as varchar) as tenant_id,
         cast(user_id as varchar) as user_id,
-        cast(action as varchar) as action,  -- noqa: RF04
+        cast(action as varchar) as action,
         cast(bytes as bigint) as bytes,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at

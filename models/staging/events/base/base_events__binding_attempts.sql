@@ -17,7 +17,7 @@ renamed as (
         cast(tenant_id as varchar) as tenant_id,
         cast(user_id as varchar) as user_id,
         cast(binding_type as varchar) as binding_type,
-        cast(provider as varchar) as provider,  -- noqa: RF04
+        cast(provider as varchar) as provider,
         cast(status as varchar) as status,
         cast(error_code as varchar) as error_code,
         cast(event_time as timestamp) as occurred_at,

@@ -18,7 +18,7 @@ renamed as (
         cast(campaign_id as varchar) as campaign_id,
         cast(tenant_id as varchar) as tenant_id,
         cast(user_id as varchar) as user_id,
-        cast(action as varchar) as action,  -- noqa: RF04
+        cast(action as varchar) as action,
         cast(recipients_count as bigint) as recipients_count,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at

@@ -17,8 +17,8 @@ renamed as (
         cast(tenant_id as varchar) as tenant_id,
         cast(contact_id as varchar) as contact_id,
         cast(user_id as varchar) as user_id,
-        cast(action as varchar) as action,  -- noqa: RF04
-        cast(source as varchar) as source,  -- noqa: RF04
+        cast(action as varchar) as action,
+        cast(source as varchar) as source,
         cast(segment_id as varchar) as segment_id,
         cast(old_grade as varchar) as old_grade,
         cast(new_grade as varchar) as new_grade,

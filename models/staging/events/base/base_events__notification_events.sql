@@ -18,7 +18,7 @@ renamed as (
         cast(tenant_id as varchar) as tenant_id,
         cast(user_id as varchar) as user_id,
         cast(brand_id as varchar) as brand_id,
-        cast(source as varchar) as source,  -- noqa: RF04
+        cast(source as varchar) as source,
         cast(channel as varchar) as channel,
         cast(status as varchar) as status,
         cast(event_time as timestamp) as occurred_at,

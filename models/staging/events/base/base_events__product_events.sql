@@ -16,7 +16,7 @@ renamed as (
         cast(event_id as varchar) as event_id,
         cast(tenant_id as varchar) as tenant_id,
         cast(product_id as varchar) as product_id,
-        cast(action as varchar) as action,  -- noqa: RF04
+        cast(action as varchar) as action,
         cast(source_platform as varchar) as source_platform,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at

@@ -16,7 +16,7 @@ renamed as (
         cast(event_id as varchar) as event_id,
         cast(tenant_id as varchar) as tenant_id,
         cast(subscription_id as varchar) as subscription_id,
-        cast(action as varchar) as action,  -- noqa: RF04
+        cast(action as varchar) as action,
         cast(plan as varchar) as plan,
         cast(period_start as timestamp) as period_start_at,
         cast(period_end as timestamp) as period_end_at,

@@ -17,7 +17,7 @@ renamed as (
         cast(tenant_id as varchar) as tenant_id,
         cast(user_id as varchar) as user_id,
         cast(template_id as varchar) as template_id,
-        cast(action as varchar) as action,  -- noqa: RF04
+        cast(action as varchar) as action,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

@@ -16,7 +16,7 @@ renamed as (
         cast(event_id as varchar) as event_id,
         cast(tenant_id as varchar) as tenant_id,
         cast(user_id as varchar) as user_id,
-        cast(action as varchar) as action,  -- noqa: RF04
+        cast(action as varchar) as action,
         cast(module as varchar) as module,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at

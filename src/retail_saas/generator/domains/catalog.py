@@ -25,6 +25,9 @@ def generate(world: World, rng: np.random.Generator) -> dict[str, Frame]:
     }
 
 
+PRODUCT_PLATFORMS = ["shopify", "woocommerce", "magento"]
+
+
 def _products(world: World, rng) -> Frame:
     cfg = world.cfg
     n = cfg.volume("product_log")
@@ -32,6 +35,9 @@ def _products(world: World, rng) -> Frame:
     pool = np.maximum(20, (world.tenants["_weight"][tenant] * 20_000).astype(np.int64))
     product = np.floor(rng.random(n) ** 1.5 * pool).astype(np.int64)
     platform = world.tenants["_platform"][tenant]
+    # product_log.source_platform is a closed list in the contract; shops on
+    # other platforms (free text in sync_log) reach the catalog as csv files.
+    platform = np.where(np.isin(platform, PRODUCT_PLATFORMS), platform, "csv")
     manual = rng.random(n) < 0.15
     frame = Frame("product_log", {
         "event_id": np.full(n, None, dtype=object),
