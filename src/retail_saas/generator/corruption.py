@@ -358,7 +358,8 @@ APP_PLANS: dict[str, list[BadSpec]] = {
     ],
     "brand_retailers": [
         BadSpec(2, "unknown_brand", APP_RATE, unknown("brand_id", "brd_unknown_"), clone=True),
-        BadSpec(2, "null_tenant", APP_RATE, set_to("tenant_id", None), clone=True),
+        # tenant_id is part of this table's key: a null one is rule 1.
+        BadSpec(1, "null_key_tenant", APP_RATE, set_to("tenant_id", None), clone=True),
     ],
     "teams": [BadSpec(2, "unknown_tenant", APP_RATE, unknown("tenant_id", "ten_unknown_"), clone=True)],
     "user_profile": [

@@ -279,6 +279,13 @@ class PostgresServer:
             self.base_dir = Path(tempfile.mkdtemp(prefix="retail_saas_pg_", dir=root))
         self.base_dir.mkdir(parents=True, exist_ok=True)
         self.base_dir = self.base_dir.resolve()
+        if os.geteuid() == 0:
+            # The server user must be able to traverse every parent.
+            for parent in self.base_dir.parents:
+                if not os.stat(parent).st_mode & 0o001:
+                    raise ServerError(
+                        f"{parent} is not traversable by the {self._user.pw_name} OS user; "
+                        "choose another RETAIL_SAAS_PG_DIR (e.g. under /tmp)")
         if len(str(self.socket_dir)) > 80:  # unix socket paths are limited (~107 bytes)
             raise ServerError(f"base directory path too long for a unix socket: {self.base_dir}")
         # The server user must reach the base dir (mkdtemp makes it 0700).
@@ -400,6 +407,7 @@ class PostgresServer:
 
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as postgres does
         try:
             s.bind(("127.0.0.1", port))
             return True
