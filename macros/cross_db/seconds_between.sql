@@ -7,7 +7,7 @@
 
 {% macro default__seconds_between(start_expr, end_expr) -%}
     cast(extract(epoch from ({{ end_expr }}) - ({{ start_expr }}))
-        as {{ dbt.type_float() }})
+        as {{ type_double() }})
 {%- endmacro %}
 
 {% macro duckdb__seconds_between(start_expr, end_expr) -%}

@@ -149,7 +149,7 @@ final as (
         first_reply_channel,
         first_replied_at,
         first_reply_date,
-        cast(response_seconds as {{ dbt.type_float() }}) as response_seconds,
+        cast(response_seconds as {{ type_double() }}) as response_seconds,
         sla_target_minutes,
         sla_target_source,
         cast(sla_due_at as {{ dbt.type_timestamp() }}) as sla_due_at,

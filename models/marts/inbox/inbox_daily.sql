@@ -17,7 +17,7 @@ message_points as (
         {{ flag_to_int("direction = 'inbound'") }} as inbound,
         {{ flag_to_int("direction = 'outbound'") }} as outbound,
         0 as first_replies,
-        cast(0 as {{ dbt.type_float() }}) as response_seconds,
+        cast(0 as {{ type_double() }}) as response_seconds,
         0 as replies_within_sla,
         0 as cross_channel_replies,
         0 as sla_due,
@@ -51,7 +51,7 @@ sla_points as (
         0 as inbound,
         0 as outbound,
         0 as first_replies,
-        cast(0 as {{ dbt.type_float() }}) as response_seconds,
+        cast(0 as {{ type_double() }}) as response_seconds,
         0 as replies_within_sla,
         0 as cross_channel_replies,
         1 as sla_due,
@@ -76,7 +76,7 @@ aggregated as (
         {{ sum_as_bigint('inbound') }} as inbound,
         {{ sum_as_bigint('outbound') }} as outbound,
         {{ sum_as_bigint('first_replies') }} as first_replies,
-        cast(coalesce(sum(response_seconds), 0) as {{ dbt.type_float() }})
+        cast(coalesce(sum(response_seconds), 0) as {{ type_double() }})
             as response_seconds_sum,
         {{ sum_as_bigint('replies_within_sla') }} as replies_within_sla,
         {{ sum_as_bigint('cross_channel_replies') }} as cross_channel_replies,

@@ -200,7 +200,7 @@ final as (
         cast(tenants_reached as {{ dbt.type_bigint() }}) as tenants_reached,
         {{ safe_divide('tenants_reached', 'tenants_reached_previous') }}
             as conversion_from_previous,
-        cast(median_hours_from_signup as {{ dbt.type_float() }})
+        cast(median_hours_from_signup as {{ type_double() }})
             as median_hours_from_signup,
         cast(tenants_reached_previous as {{ dbt.type_bigint() }})
             as tenants_reached_previous

@@ -74,7 +74,7 @@ user_totals as (
         {{ sum_as_bigint('contributions.first_replies') }} as first_replies,
         cast(
             coalesce(sum(contributions.response_seconds), 0)
-            as {{ dbt.type_float() }}
+            as {{ type_double() }}
         ) as response_seconds_sum,
         {{ sum_as_bigint('contributions.replies_within_sla') }}
             as replies_within_sla,
@@ -140,7 +140,7 @@ final as (
         first_activation_at,
         cast(
             {{ seconds_between('created_at', 'first_activation_at') }}
-            / 3600.0 as {{ dbt.type_float() }}
+            / 3600.0 as {{ type_double() }}
         ) as hours_to_first_activation,
         first_activity_at,
         last_activity_at,
