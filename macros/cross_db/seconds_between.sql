@@ -10,8 +10,10 @@
         as {{ type_double() }})
 {%- endmacro %}
 
+{#- Whole microseconds first: epoch() is a double and loses the last
+    digits of large timestamps (49.10452389717 for 49.104524). -#}
 {% macro duckdb__seconds_between(start_expr, end_expr) -%}
-    (epoch({{ end_expr }}) - epoch({{ start_expr }}))
+    ((epoch_us({{ end_expr }}) - epoch_us({{ start_expr }})) / 1000000.0)
 {%- endmacro %}
 
 {% macro redshift__seconds_between(start_expr, end_expr) -%}
