@@ -15,6 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     from retail_saas.postgres.cli import add_parser as add_postgres
 
     add_postgres(sub)
+    from retail_saas.reports.cli import add_parsers as add_reports
+
+    add_reports(sub)  # report, deliver
+    from retail_saas.insights.cli import add_parser as add_insights
+
+    add_insights(sub)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -1,3 +1,22 @@
+{%- set touched_by = [{
+        'base': 'base_events__automation_events', 'key': ['event_id'],
+        'time': 'occurred_at',
+        'refs': [
+            ['tenant_id', 'base_app__tenants', 'tenant_id'],
+            ['contact_id', 'base_app__contacts', 'contact_id'],
+        ],
+    }] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=incremental_strategy(),
+    unique_key=['activity_date', 'tenant_id'],
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
+) }}
+-- depends_on: {{ ref('base_events__automation_events') }}
+-- depends_on: {{ ref('base_app__tenants') }}
+-- depends_on: {{ ref('base_app__contacts') }}
+-- depends_on: {{ ref('stg_app__tenants') }}
 -- Automation outcomes per tenant-local day and trigger type; each status
 -- row counts on its own date, so a message triggered late one evening and
 -- sent after midnight counts on two days.
@@ -5,6 +24,11 @@ with
 
 automations as (
     select * from {{ ref('fct_automations') }}
+    {%- if is_incremental() %}
+    where {{ partition_key('tenant_id', 'activity_date') }} in (
+        {{ changed_partitions(touched_by) }}
+    )
+    {%- endif %}
 ),
 
 aggregated as (

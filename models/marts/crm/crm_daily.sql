@@ -1,13 +1,52 @@
+{%- set touched_by = [
+        {
+            'base': 'base_events__contact_events', 'key': ['event_id'],
+            'time': 'occurred_at',
+            'refs': [
+                ['tenant_id', 'base_app__tenants', 'tenant_id'],
+                ['contact_id', 'base_app__contacts', 'contact_id'],
+                ['user_id', 'base_app__users', 'user_id'],
+            ],
+        },
+        {
+            'base': 'base_events__imports', 'key': ['import_batch_id'],
+            'time': 'started_at',
+            'refs': [['tenant_id', 'base_app__tenants', 'tenant_id']],
+        },
+    ] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=incremental_strategy(),
+    unique_key=['activity_date', 'tenant_id'],
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
+) }}
+-- depends_on: {{ ref('base_events__contact_events') }}
+-- depends_on: {{ ref('base_events__imports') }}
+-- depends_on: {{ ref('base_app__tenants') }}
+-- depends_on: {{ ref('base_app__contacts') }}
+-- depends_on: {{ ref('base_app__users') }}
+-- depends_on: {{ ref('stg_app__tenants') }}
 -- CRM activity per tenant-local day: contact actions by event time and
 -- contact imports by started_at. A day has a row when either falls on it.
 with
 
 contact_actions as (
     select * from {{ ref('fct_contact_actions') }}
+    {%- if is_incremental() %}
+    where {{ partition_key('tenant_id', 'activity_date') }} in (
+        {{ changed_partitions(touched_by) }}
+    )
+    {%- endif %}
 ),
 
 imports as (
     select * from {{ ref('fct_imports') }}
+    {%- if is_incremental() %}
+    where {{ partition_key('tenant_id', 'activity_date') }} in (
+        {{ changed_partitions(touched_by) }}
+    )
+    {%- endif %}
 ),
 
 contacts_daily as (

@@ -1,8 +1,17 @@
 -- Every valid row of every event log except cdn_log (daily totals, no
 -- event), in one envelope. The list of logs lives in ONE place, the
 -- event_sources() macro, shared with int_activities_unioned and int_as_of.
--- A table for now; the envelope carries loaded_at so that it can become
--- incremental on it later (every copy lands within 72 h of its event).
+-- Incremental on loaded_at (macros/incremental/): each run rewrites the
+-- events that are new, redelivered or valid again, or in the lookback
+-- window, and its pre_hook drops the events no longer valid.
+{{ config(
+    materialized='incremental',
+    incremental_strategy=incremental_strategy(),
+    unique_key='event_id',
+    on_schema_change='fail',
+    pre_hook="{{ delete_vanished_events() }}",
+) }}
+
 with
 
 events as (
@@ -35,6 +44,11 @@ final as (
     from events
     left join tenants
         on events.tenant_id = tenants.tenant_id
+    {%- if is_incremental() %}
+    where events.event_id in (
+        {{ changed_event_ids() }}
+    )
+    {%- endif %}
 )
 
 select * from final

@@ -21,12 +21,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--start-date", type=dt.date.fromisoformat, default=DEFAULT_START,
                    help=f"first UTC day of events (default {DEFAULT_START})")
     p.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"days of events (default {DEFAULT_DAYS})")
+    p.add_argument("--incident", action="append", default=[], metavar="KIND:TENANT:YYYY-MM-DD:DAYS",
+                   help="inject an incident over tenant-local days (repeatable); KIND is "
+                   "notification_outage or binding_failure_spike")
+    p.add_argument("--batches-dir", default=None,
+                   help="also write the lake as daily arrivals: DIR/day-NNN/<table>/ (rows landed that day)")
     p.set_defaults(func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from .incidents import Incident
     from .pipeline import generate
 
-    generate(args.out, GenConfig(scale=args.scale, seed=args.seed, start=args.start_date, days=args.days))
+    incidents = tuple(Incident.parse(text) for text in getattr(args, "incident", []) or [])
+    generate(args.out, GenConfig(scale=args.scale, seed=args.seed, start=args.start_date, days=args.days),
+             incidents=incidents)
+    if args.batches_dir:
+        from pathlib import Path
+
+        from .batches import write_batches
+
+        write_batches(Path(args.out), Path(args.batches_dir))
     return 0

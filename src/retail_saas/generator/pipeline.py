@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from . import corruption, delivery
+from . import corruption, delivery, incidents as incidents_mod
 from .config import GenConfig
 from .domains import DOMAINS
 from .frame import Frame, as_object
@@ -17,8 +17,11 @@ from .world import app_frames, build_world, created_times
 from .writer import write_manifest, write_table
 
 
-def generate(out: str | Path, cfg: GenConfig, log: TextIO | None = sys.stderr) -> dict:
-    """Write the whole lake for `cfg` into `out` and return the manifest."""
+def generate(out: str | Path, cfg: GenConfig, log: TextIO | None = sys.stderr,
+             incidents: tuple = ()) -> dict:
+    """Write the whole lake for `cfg` into `out` and return the manifest.
+
+    `incidents`: `incidents.Incident`s to inject (churn precursors always are)."""
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -33,6 +36,7 @@ def generate(out: str | Path, cfg: GenConfig, log: TextIO | None = sys.stderr) -
         raw.update(domain.generate(world, stream(cfg.seed, f"domain:{name}")))
         mutators.update(getattr(domain, "MUTATORS", {}))
     raw.update(app_frames(world))  # after the domains: contact grades are final
+    truth = incidents_mod.apply(world, raw, stream(cfg.seed, "incidents"), incidents)
 
     ledger = corruption.Ledger()
     rows, files, redeliveries, late = {}, {}, {}, {}
@@ -60,6 +64,7 @@ def generate(out: str | Path, cfg: GenConfig, log: TextIO | None = sys.stderr) -
             "redelivery_changed": delivery.REDELIVERY_CHANGED_RATE,
             "third_copy_share": delivery.THIRD_COPY_SHARE,
         },
+        **truth,  # churned_tenants (ground truth for insights-eval), incidents
     }
     write_manifest(out, manifest)
     elapsed = time.perf_counter() - started

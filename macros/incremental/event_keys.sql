@@ -1,0 +1,63 @@
+{#- The light envelope of every valid event (no details): event_id,
+    tenant_id, occurred_at and loaded_at from each log of event_sources(),
+    for the change detection of the incremental fct_events. -#}
+{% macro union_event_keys() -%}
+    {%- set string_type = dbt.type_string() -%}
+    {%- for source in event_sources() %}
+    select
+        cast({{ dbt.concat(["'" ~ source.source_table ~ ":'",
+            'cast(' ~ source.key ~ ' as ' ~ string_type ~ ')']) }}
+            as {{ string_type }}) as event_id,
+        cast({{ source.tenant_column or 'null' }} as {{ string_type }})
+            as tenant_id,
+        cast({{ source.time_column }} as {{ dbt.type_timestamp() }})
+            as occurred_at,
+        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
+    from {{ ref(source.model) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- pre_hook of fct_events: drop the events that are no longer valid
+    (a redelivered copy quarantined, a reference that turned bad). -#}
+{% macro delete_vanished_events() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where event_id not in (
+        select current_events.event_id
+        from ({{ union_event_keys() }}) as current_events
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The event_ids fct_events must (re)write: new or redelivered since the
+    last run (loaded_at differs), valid again (absent), moved to another
+    tenant-local day (a tenant's timezone changed), plus everything in the
+    lookback window and the backfill days. -#}
+{% macro changed_event_ids() -%}
+    select current_events.event_id
+    from (
+        select
+            keyed.event_id,
+            keyed.tenant_id,
+            keyed.occurred_at,
+            keyed.loaded_at,
+            {{ to_local_date('keyed.occurred_at', 'tenants.timezone') }}
+                as activity_date
+        from ({{ union_event_keys() }}) as keyed
+        left join {{ ref('stg_app__tenants') }} as tenants
+            on keyed.tenant_id = tenants.tenant_id
+    ) as current_events
+    left join {{ this }} as previous
+        on current_events.event_id = previous.event_id
+    where
+        previous.event_id is null
+        or current_events.loaded_at <> previous.loaded_at
+        or current_events.activity_date <> previous.activity_date
+        or {{ incremental_window(
+            'current_events.loaded_at',
+            'select max(loaded_at) from ' ~ this,
+            'current_events.occurred_at') }}
+{%- endmacro %}

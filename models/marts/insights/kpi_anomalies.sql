@@ -1,0 +1,134 @@
+-- Anomalies in the key daily KPIs of each tenant (message volume, response
+-- time, SLA compliance, notification delivery rate, binding failure rate,
+-- AI tokens). One row per judged point: a tenant-local day whose KPI is
+-- scorable and has at least `anomaly_min_training_days` training points.
+-- Training = the same weekday in the previous `anomaly_training_weeks`
+-- weeks (rates: every day of the previous 28), never the judged day, and
+-- never a point the first pass (int_kpi_points_prescreened) flagged. See
+-- the macro kpi_anomaly_score for the score; |score| >=
+-- `anomaly_threshold` is an anomaly.
+{%- set min_days = var('anomaly_min_training_days', 4) %}
+{%- set threshold = var('anomaly_threshold', 4.0) %}
+with
+
+points as (
+    select * from {{ ref('int_kpi_points_unioned') }}
+),
+
+prescreened as (
+    select * from {{ ref('int_kpi_points_prescreened') }}
+),
+
+kpis as (
+    select * from {{ ref('int_insight_kpis_listed') }}
+),
+
+training_points as (
+    select points.*
+    from points
+    left join prescreened
+        on
+            points.tenant_id = prescreened.tenant_id
+            and points.kpi = prescreened.kpi
+            and points.activity_date = prescreened.activity_date
+    where
+        points.is_scorable
+        and not coalesce(prescreened.is_flagged, false)
+),
+
+training_pairs as (
+    select
+        judged.tenant_id,
+        judged.kpi,
+        judged.activity_date,
+        training.score_value as train_value,
+        training.numerator as train_numerator,
+        training.denominator as train_denominator
+    from points as judged
+    inner join kpis
+        on judged.kpi = kpis.kpi
+    inner join training_points as training
+        on
+            judged.tenant_id = training.tenant_id
+            and judged.kpi = training.kpi
+            and judged.day_number > training.day_number
+            and judged.day_number - training.day_number
+            <= kpis.training_span_days
+            and mod(
+                judged.day_number - training.day_number, kpis.seasonal_period
+            ) = 0
+    where judged.is_scorable
+),
+
+centres as (
+    select
+        tenant_id,
+        kpi,
+        activity_date,
+        count(*) as training_days,
+        {{ median('train_value') }} as train_median,
+        sum(train_numerator) as train_numerator,
+        sum(train_denominator) as train_denominator
+    from training_pairs
+    group by tenant_id, kpi, activity_date
+),
+
+spreads as (
+    select
+        centres.tenant_id,
+        centres.kpi,
+        centres.activity_date,
+        {{ median('abs(training_pairs.train_value - centres.train_median)') }}
+            as train_mad
+    from centres
+    inner join training_pairs
+        on
+            centres.tenant_id = training_pairs.tenant_id
+            and centres.kpi = training_pairs.kpi
+            and centres.activity_date = training_pairs.activity_date
+    group by centres.tenant_id, centres.kpi, centres.activity_date
+),
+
+scored as (
+    {{ kpi_anomaly_score('points', 'centres', 'spreads', 'kpis') }}
+),
+
+judged as (
+    select
+        *,
+        abs(anomaly_score) >= {{ threshold }} as is_anomaly,
+        case
+            when anomaly_score > 0 then 'up'
+            when anomaly_score < 0 then 'down'
+            else 'none'
+        end as direction
+    from scored
+    where training_days >= {{ min_days }}
+),
+
+final as (
+    select
+        tenant_id,
+        activity_date,
+        kpi,
+        kpi_kind,
+        cast(kpi_value as {{ type_double() }}) as kpi_value,
+        cast(numerator as {{ type_double() }}) as numerator,
+        cast(denominator as {{ type_double() }}) as denominator,
+        cast(training_days as {{ dbt.type_bigint() }}) as training_days,
+        cast(baseline as {{ type_double() }}) as baseline,
+        cast(deviation_unit as {{ type_double() }}) as deviation_unit,
+        cast(anomaly_score as {{ type_double() }}) as anomaly_score,
+        direction,
+        is_anomaly,
+        is_anomaly and direction = adverse_direction as is_adverse,
+        case
+            when not is_anomaly then 'none'
+            when abs(anomaly_score) >= {{ 2.5 * threshold }} then 'high'
+            when abs(anomaly_score) >= {{ 1.5 * threshold }} then 'medium'
+            else 'low'
+        end as severity
+    from judged
+)
+
+select * from final
