@@ -19,6 +19,8 @@ import hashlib
 import json
 import os
 import re
+import secrets
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -105,25 +107,25 @@ def acc(pg_env, tmp_path_factory):
     tag = f"access_{os.getpid()}"
     db, dbt_user = f"retail_saas_{tag}", f"{tag}_dbt"
     logins = {r: f"{tag}_{r}" for r in ROLES}
+    pw = secrets.token_hex(12)  # ignored by a trust server, needed by others
     su = dict(pg_env)
     try:
         _exec(su, f"drop database if exists {db}",
               f"drop role if exists {dbt_user}",
               *[f"drop role if exists {x}" for x in logins.values()],
               # A plain user: CREATEROLE only for the group roles.
-              f"create role {dbt_user} login createrole",
+              f"create role {dbt_user} login createrole password '{pw}'",
               f"create database {db} owner {dbt_user}")
         su = dict(pg_env, PGDATABASE=db)
     except Exception as e:  # noqa: BLE001
         unavailable(f"cannot create database/roles for the access tests: {e}")
-    dbt_pg = dict(su, PGUSER=dbt_user, PGPASSWORD="")
+    dbt_pg = dict(su, PGUSER=dbt_user, PGPASSWORD=pw)
     try:
         t0 = time.monotonic()
         lake = generate_lake(work / "lake", scale=0.01, seed=7)
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("PG", "RETAIL_SAAS_", "DBT_"))}
         env.update(dbt_pg, RETAIL_SAAS_LAKE=str(lake))
-        import subprocess
         res = subprocess.run([sys.executable, "-m", "retail_saas.cli", "load-postgres",
                               "--lake", str(lake)], env=env, capture_output=True, text=True)
         assert res.returncode == 0, res.stderr[-3000:]
@@ -135,13 +137,12 @@ def acc(pg_env, tmp_path_factory):
         build = run_dbt(["build"], work, env=denv, check=False)
         TIMINGS["access: dbt build"] = time.monotonic() - t0
         assert "OK hook: retail_saas.on-run-end" in build.stdout, build.stdout[-4000:]
-        _exec(su, *[f"create role {login} login in role analytics_{r}"
+        _exec(su, *[f"create role {login} login password '{pw}' in role analytics_{r}"
                     for r, login in logins.items()])
-        manifest = json.loads((work / "target" / "manifest.json").read_text())
         results = _results(work)
         yield {"su": su, "dbt": dbt_pg, "dbt_env": denv, "work": work, "lake": lake,
                "logins": logins, "dbt_user": dbt_user, "build": build,
-               "manifest": manifest, "build_results": results}
+               "build_results": results, "password": pw}
     finally:
         try:
             _exec(dict(pg_env), f"drop database if exists {db} with (force)",
@@ -222,7 +223,7 @@ def contexts(acc) -> dict[str, list[dict]]:
 
 
 def _as(acc: dict, role: str, ctx: dict):
-    conn = _connect(dict(acc["su"], PGUSER=acc["logins"][role], PGPASSWORD=""))
+    conn = _connect(dict(acc["su"], PGUSER=acc["logins"][role], PGPASSWORD=acc["password"]))
     with conn.cursor() as cur:
         for k, v in ctx.items():
             cur.execute("select set_config(%s, %s, false)", (f"{CTX}.{k}", v))
