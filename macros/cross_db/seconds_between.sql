@@ -20,6 +20,8 @@
     (datediff(microsecond, {{ start_expr }}, {{ end_expr }}) / 1000000.0)
 {%- endmacro %}
 
+{#- A double, like DuckDB's (bigint / 1000000.0 is a decimal on Spark). -#}
 {% macro spark__seconds_between(start_expr, end_expr) -%}
-    (unix_micros({{ end_expr }}) - unix_micros({{ start_expr }})) / 1000000.0
+    (cast(unix_micros({{ end_expr }}) - unix_micros({{ start_expr }})
+        as {{ type_double() }}) / 1000000)
 {%- endmacro %}

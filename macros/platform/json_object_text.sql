@@ -46,10 +46,22 @@
 {#- A text value escaped for a JSON string: backslash, double quote and the
     usual control characters. Argument: expr, a text expression. -#}
 {% macro json_escape(expr) -%}
+    {{ return(adapter.dispatch('json_escape', 'retail_saas')(expr)) }}
+{%- endmacro %}
+
+{% macro default__json_escape(expr) -%}
     replace(replace(replace(replace(replace(
         cast({{ expr }} as {{ dbt.type_string() }}),
         '\', '\\'), '"', '\"'),
         chr(10), '\n'), chr(13), '\r'), chr(9), '\t')
+{%- endmacro %}
+
+{#- Spark string literals take backslash escapes: each one doubled. -#}
+{% macro spark__json_escape(expr) -%}
+    replace(replace(replace(replace(replace(
+        cast({{ expr }} as {{ dbt.type_string() }}),
+        '\\', '\\\\'), '"', '\\"'),
+        chr(10), '\\n'), chr(13), '\\r'), chr(9), '\\t')
 {%- endmacro %}
 
 

@@ -37,12 +37,12 @@
     an empty string). -#}
 {% macro quarantine_row_key(key_columns) -%}
     {%- if key_columns | length == 1 -%}
-        cast({{ key_columns[0] }} as varchar)
+        cast({{ key_columns[0] }} as {{ dbt.type_string() }})
     {%- else -%}
         {%- set parts = [] -%}
         {%- for column in key_columns -%}
-            {%- do parts.append(
-                "coalesce(cast(" ~ column ~ " as varchar), '')") -%}
+            {%- do parts.append("coalesce(cast(" ~ column ~ " as "
+                ~ dbt.type_string() ~ "), '')") -%}
             {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
         {%- endfor -%}
         {{ dbt.concat(parts) }}

@@ -7,7 +7,8 @@
 
 {#- Rule 1/2: null, or only spaces (the value itself is never trimmed). -#}
 {% macro is_blank(expression) -%}
-    ({{ expression }} is null or trim(cast({{ expression }} as varchar)) = '')
+    ({{ expression }} is null
+        or trim(cast({{ expression }} as {{ dbt.type_string() }})) = '')
 {%- endmacro %}
 
 {#- The staging model and id column behind each referenced entity. -#}

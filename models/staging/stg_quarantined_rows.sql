@@ -9,7 +9,7 @@ unioned as (
 
     {% for table_name, table in tables.items() %}
         select
-            cast('{{ table_name }}' as varchar) as source_table,
+            cast('{{ table_name }}' as {{ dbt.type_string() }}) as source_table,
             {{ quarantine_row_key(table['key']) }} as row_key,
             invalid_reason,
             loaded_at

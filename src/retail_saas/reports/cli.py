@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import sys
 
 from .periods import PERIODS
 
@@ -42,7 +43,26 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     d.set_defaults(func=run_deliver)
 
 
+def _fail(exc: Exception) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return 2
+
+
 def run_report(args: argparse.Namespace) -> int:
+    try:
+        return _run_report(args)
+    except (ValueError, FileNotFoundError) as exc:
+        return _fail(exc)
+
+
+def run_deliver(args: argparse.Namespace) -> int:
+    try:
+        return _run_deliver(args)
+    except (ValueError, FileNotFoundError, OSError) as exc:
+        return _fail(exc)
+
+
+def _run_report(args: argparse.Namespace) -> int:
     from .periods import Period, Scope
     from .render import render
 
@@ -54,7 +74,7 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_deliver(args: argparse.Namespace) -> int:
+def _run_deliver(args: argparse.Namespace) -> int:
     from .deliver import deliver
 
     out = args.out or f"{args.schedule}.out"

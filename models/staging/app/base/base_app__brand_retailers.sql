@@ -13,8 +13,8 @@ source as (
 renamed as (
 
     select
-        cast(brand_id as varchar) as brand_id,
-        cast(tenant_id as varchar) as tenant_id,
+        cast(brand_id as {{ dbt.type_string() }}) as brand_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
         cast(authorized_at as timestamp) as authorized_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

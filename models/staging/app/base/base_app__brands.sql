@@ -13,8 +13,8 @@ source as (
 renamed as (
 
     select
-        cast(brand_id as varchar) as brand_id,
-        cast(name as varchar) as name,
+        cast(brand_id as {{ dbt.type_string() }}) as brand_id,
+        cast(name as {{ dbt.type_string() }}) as name,
         cast(created_at as timestamp) as created_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

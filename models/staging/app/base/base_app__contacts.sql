@@ -13,12 +13,12 @@ source as (
 renamed as (
 
     select
-        cast(contact_id as varchar) as contact_id,
-        cast(tenant_id as varchar) as tenant_id,
+        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
         {{ hash_pii('email') }} as email_hash,
         {{ hash_pii('phone') }} as phone_hash,
-        cast(grade as varchar) as grade,
-        cast(source as varchar) as source,
+        cast(grade as {{ dbt.type_string() }}) as grade,
+        cast(source as {{ dbt.type_string() }}) as source,
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,
         cast(_loaded_at as timestamp) as loaded_at

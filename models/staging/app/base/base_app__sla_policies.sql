@@ -13,8 +13,8 @@ source as (
 renamed as (
 
     select
-        cast(tenant_id as varchar) as tenant_id,
-        cast(channel as varchar) as channel,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(channel as {{ dbt.type_string() }}) as channel,
         cast(first_reply_target_minutes as bigint)
             as first_reply_target_minutes,
         cast(_loaded_at as timestamp) as loaded_at

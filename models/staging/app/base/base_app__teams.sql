@@ -13,9 +13,9 @@ source as (
 renamed as (
 
     select
-        cast(team_id as varchar) as team_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(name as varchar) as name,
+        cast(team_id as {{ dbt.type_string() }}) as team_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(name as {{ dbt.type_string() }}) as name,
         cast(created_at as timestamp) as created_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

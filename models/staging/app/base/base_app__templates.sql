@@ -13,14 +13,14 @@ source as (
 renamed as (
 
     select
-        cast(template_id as varchar) as template_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(brand_id as varchar) as brand_id,
-        cast(owner_user_id as varchar) as owner_user_id,
-        cast(team_id as varchar) as team_id,
-        cast(scope as varchar) as scope,
-        cast(language as varchar) as language,
-        cast(format as varchar) as format,
+        cast(template_id as {{ dbt.type_string() }}) as template_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(brand_id as {{ dbt.type_string() }}) as brand_id,
+        cast(owner_user_id as {{ dbt.type_string() }}) as owner_user_id,
+        cast(team_id as {{ dbt.type_string() }}) as team_id,
+        cast(scope as {{ dbt.type_string() }}) as scope,
+        cast(language as {{ dbt.type_string() }}) as language,
+        cast(format as {{ dbt.type_string() }}) as format,
         cast(created_at as timestamp) as created_at,
         cast(deleted_at as timestamp) as deleted_at,
         cast(_loaded_at as timestamp) as loaded_at,

@@ -13,11 +13,11 @@ source as (
 renamed as (
 
     select
-        cast(tenant_id as varchar) as tenant_id,
-        cast(name as varchar) as name,
-        cast(timezone as varchar) as timezone,
-        cast(country as varchar) as country,
-        cast(plan as varchar) as plan,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(name as {{ dbt.type_string() }}) as name,
+        cast(timezone as {{ dbt.type_string() }}) as timezone,
+        cast(country as {{ dbt.type_string() }}) as country,
+        cast(plan as {{ dbt.type_string() }}) as plan,
         cast(created_at as timestamp) as created_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

@@ -13,10 +13,10 @@ source as (
 renamed as (
 
     select
-        cast(user_id as varchar) as user_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(team_id as varchar) as team_id,
-        cast(role as varchar) as role,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(team_id as {{ dbt.type_string() }}) as team_id,
+        cast(role as {{ dbt.type_string() }}) as role,
         {{ hash_pii('email') }} as email_hash,
         {{ hash_pii('phone') }} as phone_hash,
         cast(created_at as timestamp) as created_at,

@@ -13,13 +13,13 @@ source as (
 renamed as (
 
     select
-        cast(event_id as varchar) as event_id,
-        cast(brand_id as varchar) as brand_id,
-        cast(asset_id as varchar) as asset_id,
-        cast(asset_type as varchar) as asset_type,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(user_id as varchar) as user_id,
-        cast(action as varchar) as action,
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(brand_id as {{ dbt.type_string() }}) as brand_id,
+        cast(asset_id as {{ dbt.type_string() }}) as asset_id,
+        cast(asset_type as {{ dbt.type_string() }}) as asset_type,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(action as {{ dbt.type_string() }}) as action,
         cast(bytes as bigint) as bytes,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at

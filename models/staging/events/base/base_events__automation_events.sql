@@ -13,13 +13,13 @@ source as (
 renamed as (
 
     select
-        cast(event_id as varchar) as event_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(automation_id as varchar) as automation_id,
-        cast(trigger_type as varchar) as trigger_type,
-        cast(contact_id as varchar) as contact_id,
-        cast(channel as varchar) as channel,
-        cast(status as varchar) as status,
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(automation_id as {{ dbt.type_string() }}) as automation_id,
+        cast(trigger_type as {{ dbt.type_string() }}) as trigger_type,
+        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(channel as {{ dbt.type_string() }}) as channel,
+        cast(status as {{ dbt.type_string() }}) as status,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

@@ -13,13 +13,13 @@ source as (
 renamed as (
 
     select
-        cast(attempt_id as varchar) as attempt_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(user_id as varchar) as user_id,
-        cast(binding_type as varchar) as binding_type,
-        cast(provider as varchar) as provider,
-        cast(status as varchar) as status,
-        cast(error_code as varchar) as error_code,
+        cast(attempt_id as {{ dbt.type_string() }}) as attempt_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(binding_type as {{ dbt.type_string() }}) as binding_type,
+        cast(provider as {{ dbt.type_string() }}) as provider,
+        cast(status as {{ dbt.type_string() }}) as status,
+        cast(error_code as {{ dbt.type_string() }}) as error_code,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

@@ -13,12 +13,12 @@ source as (
 renamed as (
 
     select
-        cast(event_id as varchar) as event_id,
-        cast(brand_id as varchar) as brand_id,
-        cast(campaign_id as varchar) as campaign_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(user_id as varchar) as user_id,
-        cast(action as varchar) as action,
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(brand_id as {{ dbt.type_string() }}) as brand_id,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(action as {{ dbt.type_string() }}) as action,
         cast(recipients_count as bigint) as recipients_count,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at

@@ -14,8 +14,8 @@ renamed as (
 
     select
         cast(log_date as date) as log_date,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(distribution as varchar) as distribution,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(distribution as {{ dbt.type_string() }}) as distribution,
         cast(requests as bigint) as requests,
         cast(bytes_served as bigint) as bytes_served,
         cast(_loaded_at as timestamp) as loaded_at

@@ -13,15 +13,15 @@ source as (
 renamed as (
 
     select
-        cast(event_id as varchar) as event_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(contact_id as varchar) as contact_id,
-        cast(user_id as varchar) as user_id,
-        cast(action as varchar) as action,
-        cast(source as varchar) as source,
-        cast(segment_id as varchar) as segment_id,
-        cast(old_grade as varchar) as old_grade,
-        cast(new_grade as varchar) as new_grade,
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(action as {{ dbt.type_string() }}) as action,
+        cast(source as {{ dbt.type_string() }}) as source,
+        cast(segment_id as {{ dbt.type_string() }}) as segment_id,
+        cast(old_grade as {{ dbt.type_string() }}) as old_grade,
+        cast(new_grade as {{ dbt.type_string() }}) as new_grade,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

@@ -13,9 +13,9 @@ source as (
 renamed as (
 
     select
-        cast(import_batch_id as varchar) as import_batch_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(source as varchar) as source,
+        cast(import_batch_id as {{ dbt.type_string() }}) as import_batch_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(source as {{ dbt.type_string() }}) as source,
         cast(rows_received as bigint) as rows_received,
         cast(rows_imported as bigint) as rows_imported,
         cast(rows_rejected as bigint) as rows_rejected,

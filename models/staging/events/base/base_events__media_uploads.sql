@@ -13,10 +13,10 @@ source as (
 renamed as (
 
     select
-        cast(event_id as varchar) as event_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(image_id as varchar) as image_id,
-        cast(content_type as varchar) as content_type,
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(image_id as {{ dbt.type_string() }}) as image_id,
+        cast(content_type as {{ dbt.type_string() }}) as content_type,
         cast(bytes as bigint) as bytes,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at

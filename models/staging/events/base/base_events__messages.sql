@@ -13,17 +13,17 @@ source as (
 renamed as (
 
     select
-        cast(message_id as varchar) as message_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(conversation_id as varchar) as conversation_id,
-        cast(contact_id as varchar) as contact_id,
-        cast(user_id as varchar) as user_id,
-        cast(channel as varchar) as channel,
-        cast(direction as varchar) as direction,
-        cast(in_reply_to as varchar) as in_reply_to_message_id,
+        cast(message_id as {{ dbt.type_string() }}) as message_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(conversation_id as {{ dbt.type_string() }}) as conversation_id,
+        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(channel as {{ dbt.type_string() }}) as channel,
+        cast(direction as {{ dbt.type_string() }}) as direction,
+        cast(in_reply_to as {{ dbt.type_string() }}) as in_reply_to_message_id,
         cast(is_automated as boolean) as is_automated,
-        cast(template_id as varchar) as template_id,
-        cast(ai_generation_id as varchar) as ai_generation_id,
+        cast(template_id as {{ dbt.type_string() }}) as template_id,
+        cast(ai_generation_id as {{ dbt.type_string() }}) as ai_generation_id,
         cast(catalog_product_count as bigint) as catalog_product_count,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at

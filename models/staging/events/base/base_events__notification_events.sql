@@ -13,14 +13,14 @@ source as (
 renamed as (
 
     select
-        cast(event_id as varchar) as event_id,
-        cast(notification_id as varchar) as notification_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(user_id as varchar) as user_id,
-        cast(brand_id as varchar) as brand_id,
-        cast(source as varchar) as source,
-        cast(channel as varchar) as channel,
-        cast(status as varchar) as status,
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(notification_id as {{ dbt.type_string() }}) as notification_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(brand_id as {{ dbt.type_string() }}) as brand_id,
+        cast(source as {{ dbt.type_string() }}) as source,
+        cast(channel as {{ dbt.type_string() }}) as channel,
+        cast(status as {{ dbt.type_string() }}) as status,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

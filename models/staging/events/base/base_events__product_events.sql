@@ -13,11 +13,11 @@ source as (
 renamed as (
 
     select
-        cast(event_id as varchar) as event_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(product_id as varchar) as product_id,
-        cast(action as varchar) as action,
-        cast(source_platform as varchar) as source_platform,
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(product_id as {{ dbt.type_string() }}) as product_id,
+        cast(action as {{ dbt.type_string() }}) as action,
+        cast(source_platform as {{ dbt.type_string() }}) as source_platform,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

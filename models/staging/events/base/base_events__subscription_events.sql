@@ -13,15 +13,15 @@ source as (
 renamed as (
 
     select
-        cast(event_id as varchar) as event_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(subscription_id as varchar) as subscription_id,
-        cast(action as varchar) as action,
-        cast(plan as varchar) as plan,
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
+        cast(action as {{ dbt.type_string() }}) as action,
+        cast(plan as {{ dbt.type_string() }}) as plan,
         cast(period_start as timestamp) as period_start_at,
         cast(period_end as timestamp) as period_end_at,
         cast(amount_cents as bigint) as amount_cents,
-        cast(currency as varchar) as currency,
+        cast(currency as {{ dbt.type_string() }}) as currency,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source

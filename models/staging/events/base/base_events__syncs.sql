@@ -13,14 +13,14 @@ source as (
 renamed as (
 
     select
-        cast(sync_id as varchar) as sync_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(platform as varchar) as platform,
+        cast(sync_id as {{ dbt.type_string() }}) as sync_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(platform as {{ dbt.type_string() }}) as platform,
         cast(started_at as timestamp) as started_at,
         cast(finished_at as timestamp) as finished_at,
-        cast(status as varchar) as status,
+        cast(status as {{ dbt.type_string() }}) as status,
         cast(items_synced as bigint) as items_synced,
-        cast(error_code as varchar) as error_code,
+        cast(error_code as {{ dbt.type_string() }}) as error_code,
         cast(_loaded_at as timestamp) as loaded_at
     from source
 

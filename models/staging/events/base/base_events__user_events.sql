@@ -13,11 +13,11 @@ source as (
 renamed as (
 
     select
-        cast(event_id as varchar) as event_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(user_id as varchar) as user_id,
-        cast(action as varchar) as action,
-        cast(module as varchar) as module,
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(action as {{ dbt.type_string() }}) as action,
+        cast(module as {{ dbt.type_string() }}) as module,
         cast(event_time as timestamp) as occurred_at,
         cast(_loaded_at as timestamp) as loaded_at
     from source
