@@ -58,17 +58,16 @@
             where referenced.template_id = {{ row }}.{{ column }}
         )
         and not exists (
+            {#- a join, not a nested exists: Spark resolves outer columns
+                one subquery level deep only -#}
             select 1 from {{ ref('stg_app__templates') }} as referenced
+            left join {{ ref('stg_app__brand_retailers') }} as carriers
+                on referenced.tenant_id is null
+                and carriers.brand_id = referenced.brand_id
             where referenced.template_id = {{ row }}.{{ column }}
                 and (
                     referenced.tenant_id = {{ row }}.tenant_id
-                    or (referenced.tenant_id is null and exists (
-                        select 1
-                        from {{ ref('stg_app__brand_retailers') }}
-                            as carriers
-                        where carriers.brand_id = referenced.brand_id
-                            and carriers.tenant_id = {{ row }}.tenant_id
-                    ))
+                    or carriers.tenant_id = {{ row }}.tenant_id
                 )
         ))
 {%- endmacro %}

@@ -10,7 +10,6 @@
     materialized='incremental',
     incremental_strategy=incremental_strategy(),
     unique_key=['activity_date', 'tenant_id'],
-    on_schema_change='fail',
     pre_hook="{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
 ) }}
 -- depends_on: {{ ref('base_events__automation_events') }}

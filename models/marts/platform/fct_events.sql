@@ -8,7 +8,6 @@
     materialized='incremental',
     incremental_strategy=incremental_strategy(),
     unique_key='event_id',
-    on_schema_change='fail',
     pre_hook="{{ delete_vanished_events() }}",
 ) }}
 
