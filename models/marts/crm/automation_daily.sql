@@ -10,6 +10,7 @@
     materialized='incremental',
     incremental_strategy=incremental_strategy(),
     unique_key=['activity_date', 'tenant_id'],
+    on_schema_change='append_new_columns',
     pre_hook="{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
 ) }}
 -- depends_on: {{ ref('base_events__automation_events') }}

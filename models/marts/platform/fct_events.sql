@@ -8,6 +8,7 @@
     materialized='incremental',
     incremental_strategy=incremental_strategy(),
     unique_key='event_id',
+    on_schema_change='append_new_columns',
     pre_hook="{{ delete_vanished_events() }}",
 ) }}
 
