@@ -19,6 +19,26 @@
     every run must come within incremental_lookback_days of the last one
     (else --full-refresh or the backfill vars). -#}
 
+{#- The relation of a model by name, without ref(): the sources read
+    here (base_ models, stg_app__tenants) are all upstream of the daily
+    marts anyway, and a ref would make every unit test of the mart give
+    them as inputs. -#}
+{% macro upstream_relation(model_name) -%}
+    {%- if not execute -%}
+        {{ return(model_name) }}
+    {%- endif -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model'
+            and node.package_name == project_name
+            and node.name == model_name -%}
+            {{ return(api.Relation.create(
+                database=node.database, schema=node.schema,
+                identifier=node.alias)) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error('no model ' ~ model_name) }}
+{%- endmacro %}
+
 {% macro partition_key(tenant_column, date_column) -%}
     {{ dbt.concat([
         'coalesce(' ~ tenant_column ~ ", '')", "'|'",
@@ -29,7 +49,7 @@
     {%- set maxima = [] -%}
     {%- for source in sources -%}
         {%- do maxima.append('select max(loaded_at) as loaded_at from '
-            ~ ref(source.base)) -%}
+            ~ upstream_relation(source.base)) -%}
     {%- endfor -%}
     {%- set newest = 'select max(loaded_at) from ('
         ~ maxima | join(' union all ') ~ ') as newest' -%}
@@ -43,10 +63,10 @@
         select
             copies.tenant_id,
             copies.{{ source.time }} as touched_at
-        from {{ ref(source.base) }} as copies
+        from {{ upstream_relation(source.base) }} as copies
         where ({{ key }}) in (
             select {{ key }}
-            from {{ ref(source.base) }}
+            from {{ upstream_relation(source.base) }}
             where {{ incremental_window(
                 'loaded_at', newest, source.time) }}
         )
@@ -55,10 +75,10 @@
         select
             copies.tenant_id,
             copies.{{ source.time }} as touched_at
-        from {{ ref(source.base) }} as copies
+        from {{ upstream_relation(source.base) }} as copies
         where copies.{{ column }} in (
             select {{ snapshot_key }}
-            from {{ ref(snapshot) }}
+            from {{ upstream_relation(snapshot) }}
             where {{ incremental_window('loaded_at', newest) }}
         )
         {%- endfor %}
@@ -67,7 +87,7 @@
         {%- endif %}
         {%- endfor %}
     ) as touched
-    left join {{ ref('stg_app__tenants') }} as tenants
+    left join {{ upstream_relation('stg_app__tenants') }} as tenants
         on touched.tenant_id = tenants.tenant_id
 {%- endmacro %}
 

@@ -13,10 +13,6 @@
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
 ) }}
--- depends_on: {{ ref('base_events__automation_events') }}
--- depends_on: {{ ref('base_app__tenants') }}
--- depends_on: {{ ref('base_app__contacts') }}
--- depends_on: {{ ref('stg_app__tenants') }}
 -- Automation outcomes per tenant-local day and trigger type; each status
 -- row counts on its own date, so a message triggered late one evening and
 -- sent after midnight counts on two days.

@@ -21,12 +21,6 @@
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
 ) }}
--- depends_on: {{ ref('base_events__contact_events') }}
--- depends_on: {{ ref('base_events__imports') }}
--- depends_on: {{ ref('base_app__tenants') }}
--- depends_on: {{ ref('base_app__contacts') }}
--- depends_on: {{ ref('base_app__users') }}
--- depends_on: {{ ref('stg_app__tenants') }}
 -- CRM activity per tenant-local day: contact actions by event time and
 -- contact imports by started_at. A day has a row when either falls on it.
 with
