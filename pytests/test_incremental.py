@@ -13,8 +13,8 @@ run (`dbt run -s +<mart>`), which keeps the file at a few minutes.
 Scenarios: plain daily batches; a batch of rows up to 3 days late
 (`hold_back_late`); a storm of redeliveries with changed content
 (`redelivery_storm`: moved event times, quarantined copies). Also: a run
-killed midway and run again, and the storm on PostgreSQL (its marts
-against the DuckDB full rebuild).
+killed midway and run again, and every scenario on PostgreSQL (its
+marts against the DuckDB full rebuild).
 """
 
 from __future__ import annotations
@@ -184,17 +184,19 @@ def test_killed_run_then_rerun_equals_full_refresh(scenarios, selection, full_bu
 
 
 @pytest.mark.postgres
-def test_postgres_incremental_equals_full_refresh(scenarios, selection, full_builds, pg_env, tmp_path_factory):
-    """The storm replayed on PostgreSQL (raw reloaded each day) gives the
-    DuckDB full rebuild's marts (DuckDB = PostgreSQL is test_postgres)."""
+@pytest.mark.parametrize("scenario", ["plain", "late", "storm"])
+def test_postgres_incremental_equals_full_refresh(scenario, scenarios, selection, full_builds, pg_env,
+                                                  tmp_path_factory):
+    """Each scenario replayed on PostgreSQL (raw reloaded each day) gives
+    the DuckDB full rebuild's marts (DuckDB = PostgreSQL is test_postgres)."""
     import psycopg2
     from psycopg2 import sql
 
     from retail_saas.postgres.connection import connect, connection_params
 
     select, names = selection
-    work = tmp_path_factory.mktemp("incr_pg")
-    dbname = "retail_saas_incr_test"
+    work = tmp_path_factory.mktemp(f"incr_pg_{scenario}")
+    dbname = f"retail_saas_incr_{scenario}"
 
     def admin(stmt: str) -> None:
         conn = psycopg2.connect(**connection_params(pg_env))
@@ -210,7 +212,7 @@ def test_postgres_incremental_equals_full_refresh(scenarios, selection, full_bui
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "RETAIL_SAAS_", "DBT_"))}
         env.update(pg_env, PGDATABASE=dbname, DBT_PROFILES_DIR=str(REPO), RETAIL_SAAS_TARGET="postgres")
-        lake, current = scenarios["storm"], work / "lake"
+        lake, current = scenarios[scenario], work / "lake"
         for i, day in enumerate(range(FIRST, LAST + 1)):
             _put(lake, day, current)
             res = subprocess.run([sys.executable, "-m", "retail_saas.cli", "load-postgres", "--lake",
@@ -219,7 +221,7 @@ def test_postgres_incremental_equals_full_refresh(scenarios, selection, full_bui
             assert res.returncode == 0, res.stderr[-3000:]
             args = ["--resource-type", "seed", "--resource-type", "model"] if i == 0 else []
             _dbt(["build" if i == 0 else "run", "-s", *select, *args], work, env)
-        expected = _tables(_wait(full_builds, "storm"), names)
+        expected = _tables(_wait(full_builds, scenario), names)
         marts = _nodes(work, names)
         conn = connect(env, options="-c TimeZone=UTC")
         problems = {}
