@@ -14,8 +14,8 @@ first_replied as (
     select * from {{ ref('int_messages_first_replied') }}
 ),
 
-ai_assist_events as (
-    select * from {{ ref('stg_events__ai_assist_events') }}
+generations as (
+    select * from {{ ref('int_generations_summarized') }}
 ),
 
 template_events as (
@@ -89,34 +89,19 @@ first_reply_points as (
         and first_reply_user_id is not null
 ),
 
--- A generation counts once, on its earliest `generate` row (ties: smaller
--- event_id); its tokens are that row's prompt + completion tokens.
-ranked_generate_rows as (
-    select
-        event_id,
-        tenant_id,
-        user_id,
-        occurred_at,
-        coalesce(prompt_tokens, 0) + coalesce(completion_tokens, 0)
-            as total_tokens,
-        row_number() over (
-            partition by generation_id
-            order by occurred_at asc, event_id asc
-        ) as generate_order
-    from ai_assist_events
-    where action = 'generate'
-),
-
+-- A generation counts once, on its earliest `generate` row, with that
+-- row's prompt + completion tokens: int_generations_summarized holds the
+-- rule (shared with ai_daily, so the two marts agree).
 ai_generation_points as (
     select
         'ai_generation' as point_type,
         'ai_assist_log' as source_table,
-        ranked_generate_rows.event_id as source_row_id,
-        ranked_generate_rows.tenant_id,
-        ranked_generate_rows.user_id,
-        ranked_generate_rows.occurred_at,
+        generations.generate_event_id as source_row_id,
+        generations.tenant_id,
+        generations.user_id,
+        generations.generated_at as occurred_at,
         {{ to_local_date(
-            'ranked_generate_rows.occurred_at', 'tenants.timezone'
+            'generations.generated_at', 'tenants.timezone'
         ) }} as activity_date,
         0 as messages_sent,
         0 as emails_sent,
@@ -125,16 +110,15 @@ ai_generation_points as (
         0 as replies_within_sla,
         0 as cross_channel_replies,
         1 as ai_generations,
-        ranked_generate_rows.total_tokens as ai_tokens,
+        coalesce(generations.prompt_tokens, 0)
+            + coalesce(generations.completion_tokens, 0) as ai_tokens,
         0 as template_uses,
         0 as template_applies,
         0 as activity
-    from ranked_generate_rows
+    from generations
     left join tenants
-        on ranked_generate_rows.tenant_id = tenants.tenant_id
-    where
-        ranked_generate_rows.generate_order = 1
-        and ranked_generate_rows.user_id is not null
+        on generations.tenant_id = tenants.tenant_id
+    where generations.user_id is not null
 ),
 
 template_points as (
