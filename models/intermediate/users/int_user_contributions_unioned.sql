@@ -111,7 +111,7 @@ ai_generation_points as (
         0 as cross_channel_replies,
         1 as ai_generations,
         coalesce(generations.prompt_tokens, 0)
-            + coalesce(generations.completion_tokens, 0) as ai_tokens,
+        + coalesce(generations.completion_tokens, 0) as ai_tokens,
         0 as template_uses,
         0 as template_applies,
         0 as activity
