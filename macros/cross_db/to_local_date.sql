@@ -13,9 +13,58 @@
         at time zone coalesce({{ timezone_expr }}, 'UTC') as date)
 {%- endmacro %}
 
+{#- DuckDB's timezone() with a column for the zone builds an ICU calendar
+    per row (about 3 us: 10 s for 3.3M messages on 2 cores); with a
+    literal zone it is bound once and 15x faster. So the tenants' zones
+    known when the model compiles each get a branch with a literal, and
+    the else branch (any other zone: unit tests, a tenant new since the
+    compile) computes the same value the slow way. Same results, only
+    faster (docs/decisions.md "Local dates on DuckDB"). -#}
 {% macro duckdb__to_local_date(timestamp_expr, timezone_expr) -%}
-    cast(timezone(coalesce({{ timezone_expr }}, 'UTC'),
-        cast({{ timestamp_expr }} as timestamptz)) as date)
+    {%- set zone = 'coalesce(' ~ timezone_expr ~ ", 'UTC')" -%}
+    {%- set instant = 'cast(' ~ timestamp_expr ~ ' as timestamptz)' -%}
+    {%- set zones = duckdb_known_timezones() -%}
+    {%- if zones -%}
+    case {{ zone }}
+        {%- for name in zones %}
+        when '{{ name }}' then cast(timezone('{{ name }}', {{ instant }}) as date)
+        {%- endfor %}
+        else cast(timezone({{ zone }}, {{ instant }}) as date)
+    end
+    {%- else -%}
+    cast(timezone({{ zone }}, {{ instant }}) as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The valid IANA zones of the tenants built so far (stg_app__tenants),
+    the most common first, at most 64 (each branch costs a comparison);
+    plus UTC; [] at parse time or before the tenants exist. Names come from
+    pg_timezone_names(), so they are safe to inline as literals. -#}
+{% macro duckdb_known_timezones() -%}
+    {#- unit tests have no graph: they take the else branch -#}
+    {%- if not execute or 'nodes' not in graph
+        or model.resource_type == 'unit_test' -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set tenants = upstream_relation('stg_app__tenants') -%}
+    {%- set found = adapter.get_relation(
+        database=tenants.database, schema=tenants.schema,
+        identifier=tenants.identifier) -%}
+    {%- if found is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        select tenants.timezone
+        from {{ found }} as tenants
+        inner join pg_timezone_names() as zones
+            on tenants.timezone = zones.name
+        group by tenants.timezone
+        order by count(*) desc, tenants.timezone
+        limit 64
+    {%- endset -%}
+    {%- set zones = run_query(query).columns[0].values() | list -%}
+    {#- rows with no tenant (brand-side) fall back to UTC -#}
+    {{ return(zones if 'UTC' in zones else zones + ['UTC']) }}
 {%- endmacro %}
 
 {% macro redshift__to_local_date(timestamp_expr, timezone_expr) -%}

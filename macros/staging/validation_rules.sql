@@ -58,17 +58,28 @@
             where referenced.template_id = {{ row }}.{{ column }}
         )
         and not exists (
-            {#- a join, not a nested exists: Spark resolves outer columns
-                one subquery level deep only -#}
-            select 1 from {{ ref('stg_app__templates') }} as referenced
-            left join {{ ref('stg_app__brand_retailers') }} as carriers
-                on referenced.tenant_id is null
-                and carriers.brand_id = referenced.brand_id
-            where referenced.template_id = {{ row }}.{{ column }}
-                and (
-                    referenced.tenant_id = {{ row }}.tenant_id
-                    or carriers.tenant_id = {{ row }}.tenant_id
-                )
+            {#- the (template, tenant) pairs allowed, as one derived table:
+                an equality match instead of an OR over a join, which
+                multiplied every row by the brand's carriers (and Spark
+                resolves outer columns one subquery level deep only) -#}
+            select 1
+            from (
+                select
+                    owned.template_id,
+                    owned.tenant_id
+                from {{ ref('stg_app__templates') }} as owned
+                where owned.tenant_id is not null
+                union all
+                select
+                    published.template_id,
+                    carriers.tenant_id
+                from {{ ref('stg_app__templates') }} as published
+                inner join {{ ref('stg_app__brand_retailers') }} as carriers
+                    on published.brand_id = carriers.brand_id
+                where published.tenant_id is null
+            ) as allowed
+            where allowed.template_id = {{ row }}.{{ column }}
+                and allowed.tenant_id = {{ row }}.tenant_id
         ))
 {%- endmacro %}
 
