@@ -12,9 +12,16 @@ run (`dbt run -s +<mart>`), which keeps the file at a few minutes.
 
 Scenarios: plain daily batches; a batch of rows up to 3 days late
 (`hold_back_late`); a storm of redeliveries with changed content
-(`redelivery_storm`: moved event times, quarantined copies). Also: a run
-killed midway and run again, and every scenario on PostgreSQL (its
-marts against the DuckDB full rebuild).
+(`redelivery_storm`: moved event times, quarantined copies). Also every
+scenario on PostgreSQL (raw reloaded each day; its marts against the
+DuckDB full rebuild), and, on DuckDB and on PostgreSQL, the storm's last
+run killed midway (SIGKILL to dbt's process group, after some models
+finished) and run again, which must give the full rebuild's marts. On
+PostgreSQL the kill lands while dbt's transaction has deleted and inserted
+rows of an incremental mart (a test-only trigger pauses it there): that
+transaction must end aborted and the mart be as before the run, and the
+killed run's backends must be gone before the rerun (waited for, else
+terminated; the test prints which).
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -109,16 +119,31 @@ def _diff(a: dict, b: dict) -> dict[str, list[str]]:
     return {m: p for m in a if (p := compare_rows(*a[m], *b[m]))}
 
 
-def _replay(lake: Path, work: Path, select: list[str], until: int = LAST) -> dict:
+def _report(problems: dict[str, list[str]]) -> str:
+    return "\n".join(f"{m}:\n  " + "\n  ".join(p) for m, p in problems.items())
+
+
+def _stage(lake: Path, day: int, work: Path, load: Callable[[Path], None] | None = None) -> None:
+    """The lake as of `day` in work/lake, then `load`ed into the warehouse
+    (PostgreSQL's raw schema; DuckDB reads the folder itself)."""
+    _put(lake, day, work / "lake")
+    if load:
+        load(work / "lake")
+
+
+def _replay(lake: Path, work: Path, select: list[str], env: dict, until: int = LAST,
+            load: Callable[[Path], None] | None = None) -> None:
     """First build on day FIRST, then one incremental run per day."""
-    current = work / "lake"
-    env = dbt_env(work, RETAIL_SAAS_LAKE=str(current))
-    _put(lake, FIRST, current)
-    _dbt(["build", "-s", *select, "--resource-type", "seed", "--resource-type", "model"], work, env)
-    for day in range(FIRST + 1, until + 1):
-        _put(lake, day, current)
-        _dbt(["run", "-s", *select], work, env)
-    return env
+    for day in range(FIRST, until + 1):
+        _stage(lake, day, work, load)
+        if day == FIRST:
+            _dbt(["build", "-s", *select, "--resource-type", "seed", "--resource-type", "model"], work, env)
+        else:
+            _dbt(["run", "-s", *select], work, env)
+
+
+def _duckdb_env(work: Path) -> dict:
+    return dbt_env(work, RETAIL_SAAS_LAKE=str(work / "lake"))
 
 
 @pytest.fixture(scope="module")
@@ -151,36 +176,119 @@ def _wait(full_builds: dict, name: str) -> Path:
 def test_incremental_equals_full_refresh(scenario, scenarios, selection, full_builds, tmp_path_factory):
     select, names = selection
     work = tmp_path_factory.mktemp(f"incr_{scenario}")
-    _replay(scenarios[scenario], work, select)
+    _replay(scenarios[scenario], work, select, _duckdb_env(work))
     problems = _diff(_tables(_wait(full_builds, scenario), names), _tables(work / "dbt.duckdb", names))
     print("timings: " + ", ".join(f"{k} {v:.0f}s" for k, v in TIMINGS.items()))
-    assert not problems, f"{scenario}: incremental differs from full refresh:\n" + "\n".join(
-        f"{m}:\n  " + "\n  ".join(p) for m, p in problems.items())
+    assert not problems, f"{scenario}: incremental differs from full refresh:\n" + _report(problems)
+
+
+def _kill_midway(work: Path, env: dict, select: list[str], ready: Callable[[list[str]], bool]) -> list[str]:
+    """Start `dbt run -s <select> --threads 1` in a process group of its own
+    and SIGKILL the whole group once `ready(finished)` holds (`finished`:
+    the relations reported created so far, at least one), checked every
+    20 ms. Fails unless the run was really killed before its end. Returns
+    `finished`."""
+    cmd = [str(BIN / "dbt"), "run", "-s", *select, "--target-path", str(work / "target"),
+           "--log-path", str(work / "logs"), "--threads", "1"]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    finished: list[str] = []
+    killed = False
+    try:
+        while proc.poll() is None:
+            finished = [ln.split(" model ", 1)[1].split()[0] for ln in list(lines) if " OK created " in ln]
+            if finished and ready(finished):
+                os.killpg(proc.pid, signal.SIGKILL)
+                killed = True
+                break
+            time.sleep(0.02)
+    finally:
+        if not killed and proc.poll() is None:  # ready() raised: leave nothing running
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=120)
+        reader.join(timeout=30)
+    TIMINGS[f"{work.name} killed run"] = time.monotonic() - t0
+    out = "".join(lines[-40:])
+    assert killed and proc.returncode == -signal.SIGKILL, f"the run ended before it could be killed:\n{out}"
+    assert not any("Finished running" in ln for ln in lines), f"the run had finished:\n{out}"
+    print(f"{work.name}: killed after {len(finished)} models ({finished[-1]} the last)")
+    return finished
 
 
 def test_killed_run_then_rerun_equals_full_refresh(scenarios, selection, full_builds, tmp_path_factory):
     """Kill the last day's run after a few models, run it again."""
     select, names = selection
     work = tmp_path_factory.mktemp("incr_killed")
-    env = _replay(scenarios["storm"], work, select, until=LAST - 1)
-    _put(scenarios["storm"], LAST, work / "lake")
-    cmd = [str(BIN / "dbt"), "run", "-s", *select, "--target-path", str(work / "target"),
-           "--log-path", str(work / "logs"), "--threads", "1"]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
-    done, killed = 0, False
-    for line in proc.stdout:
-        done += " OK created " in line
-        if done >= 12:  # staging rebuilt, the facts not yet
-            os.killpg(proc.pid, signal.SIGKILL)
-            killed = True
-            break
-    proc.wait(timeout=120)
-    assert killed, "the run ended before it could be killed"
+    env = _duckdb_env(work)
+    _replay(scenarios["storm"], work, select, env, until=LAST - 1)
+    _stage(scenarios["storm"], LAST, work)
+    _kill_midway(work, env, select, lambda finished: len(finished) >= 12)  # staging rebuilt, the facts not yet
     _dbt(["run", "-s", *select], work, env)
     problems = _diff(_tables(_wait(full_builds, "storm"), names), _tables(work / "dbt.duckdb", names))
-    assert not problems, "killed and rerun differs from full refresh:\n" + "\n".join(
-        f"{m}:\n  " + "\n  ".join(p) for m, p in problems.items())
+    assert not problems, "killed and rerun differs from full refresh:\n" + _report(problems)
+
+
+def _pg_admin(pg_env: dict, stmt: str) -> None:
+    import psycopg2
+
+    from retail_saas.postgres.connection import connection_params
+
+    conn = psycopg2.connect(**connection_params(pg_env))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(stmt)
+    finally:
+        conn.close()
+
+
+@contextmanager
+def _pg_database(pg_env: dict, dbname: str) -> Iterator[dict]:
+    """A new database `dbname` on the test server, dropped at the end;
+    yields the environment of dbt's postgres target and of the loader."""
+    _pg_admin(pg_env, f'drop database if exists "{dbname}"')
+    _pg_admin(pg_env, f'create database "{dbname}"')
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "RETAIL_SAAS_", "DBT_"))}
+        env.update(pg_env, PGDATABASE=dbname, DBT_PROFILES_DIR=str(REPO), RETAIL_SAAS_TARGET="postgres")
+        yield env
+    finally:
+        try:
+            _pg_admin(pg_env, f'drop database if exists "{dbname}" with (force)')
+        except Exception:  # noqa: BLE001 - a server older than 13 has no (force)
+            _pg_admin(pg_env, f'drop database if exists "{dbname}"')
+
+
+def _pg_loader(env: dict) -> Callable[[Path], None]:
+    """`load(lake)`: the lake into schema raw (retail-saas load-postgres)."""
+    def load(lake: Path) -> None:
+        res = subprocess.run([sys.executable, "-m", "retail_saas.cli", "load-postgres", "--lake",
+                              str(lake), "--schema", "raw"], cwd=REPO, env=env, capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr[-3000:]
+    return load
+
+
+def _pg_tables(env: dict, work: Path, names: list[str]) -> dict[str, tuple[list, list]]:
+    """Columns and rows of the marts `names` in PostgreSQL (as `_tables`)."""
+    from psycopg2 import sql
+
+    from retail_saas.postgres.connection import connect
+
+    conn = connect(env, options="-c TimeZone=UTC")
+    try:
+        out = {}
+        with conn.cursor() as cur:
+            for n in _nodes(work, names):
+                cur.execute(sql.SQL("select * from {}.{}").format(
+                    sql.Identifier(n["schema"]), sql.Identifier(n["alias"])))
+                out[n["name"]] = ([d.name for d in cur.description], cur.fetchall())
+        return out
+    finally:
+        conn.close()
 
 
 @pytest.mark.postgres
@@ -189,53 +297,136 @@ def test_postgres_incremental_equals_full_refresh(scenario, scenarios, selection
                                                   tmp_path_factory):
     """Each scenario replayed on PostgreSQL (raw reloaded each day) gives
     the DuckDB full rebuild's marts (DuckDB = PostgreSQL is test_postgres)."""
-    import psycopg2
-    from psycopg2 import sql
-
-    from retail_saas.postgres.connection import connect, connection_params
-
     select, names = selection
     work = tmp_path_factory.mktemp(f"incr_pg_{scenario}")
-    dbname = f"retail_saas_incr_{scenario}"
+    with _pg_database(pg_env, f"retail_saas_incr_{scenario}") as env:
+        _replay(scenarios[scenario], work, select, env, load=_pg_loader(env))
+        problems = _diff(_pg_tables(env, work, names), _tables(_wait(full_builds, scenario), names))
+    assert not problems, "postgres incremental differs from the full rebuild:\n" + _report(problems)
 
-    def admin(stmt: str) -> None:
-        conn = psycopg2.connect(**connection_params(pg_env))
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cur:
-                cur.execute(stmt)
-        finally:
-            conn.close()
 
-    admin(f'drop database if exists "{dbname}"')
-    admin(f'create database "{dbname}"')
-    try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "RETAIL_SAAS_", "DBT_"))}
-        env.update(pg_env, PGDATABASE=dbname, DBT_PROFILES_DIR=str(REPO), RETAIL_SAAS_TARGET="postgres")
-        lake, current = scenarios[scenario], work / "lake"
-        for i, day in enumerate(range(FIRST, LAST + 1)):
-            _put(lake, day, current)
-            res = subprocess.run([sys.executable, "-m", "retail_saas.cli", "load-postgres", "--lake",
-                                  str(current), "--schema", "raw"], cwd=REPO, env=env,
-                                 capture_output=True, text=True)
-            assert res.returncode == 0, res.stderr[-3000:]
-            args = ["--resource-type", "seed", "--resource-type", "model"] if i == 0 else []
-            _dbt(["build" if i == 0 else "run", "-s", *select, *args], work, env)
-        expected = _tables(_wait(full_builds, scenario), names)
-        marts = _nodes(work, names)
-        conn = connect(env, options="-c TimeZone=UTC")
-        problems = {}
+# A pause in the middle of the incremental marts' transactions, to kill
+# the run at a known point: after an INSERT into one of them (dbt's
+# delete+insert), the statement sleeps PAUSE seconds, its rows written and
+# not committed; the number of rows it inserted is kept in a sequence
+# (setval is not rolled back). Test scaffolding, dropped after the kill.
+PAUSE = 3
+_PAUSE_SQL = f"""
+    create sequence public.retail_saas_test_inserted minvalue 0 start 0;
+    create function public.retail_saas_test_pause() returns trigger language plpgsql as $$
+    begin
+        perform setval('public.retail_saas_test_inserted', (select count(*) from inserted));
+        perform pg_sleep({PAUSE});
+        return null;
+    end $$
+"""
+
+# The backends of the killed run paused there: relation, pid, xid.
+_PAUSED_SQL = """
+    select distinct l.relation::regclass::text, a.pid, a.backend_xid::text::bigint
+    from pg_locks as l
+    join pg_stat_activity as a on a.pid = l.pid
+    where l.locktype = 'relation' and l.granted and l.mode = 'RowExclusiveLock'
+      and l.relation = any(%s::regclass[]::oid[])
+      and a.datname = current_database() and a.pid <> pg_backend_pid()
+      and a.wait_event = 'PgSleep'
+"""
+
+# Commit status of a 32-bit xid of the current epoch: 'committed',
+# 'aborted' or 'in progress'.
+_XACT_STATUS_SQL = """
+    select pg_xact_status((((pg_snapshot_xmax(pg_current_snapshot())::text::bigint >> 32) << 32)
+                           + %s)::text::xid8)
+"""
+
+
+def _pg_settle(cur, wait: float = 30) -> list[int]:
+    """Wait up to `wait` seconds for the other backends of this database
+    (the killed run's) to end by themselves; terminate those left (printed).
+    Returns the pids terminated."""
+    others = "select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()"
+    t0 = time.monotonic()
+    while True:
+        cur.execute(others)
+        pids = [r[0] for r in cur.fetchall()]
+        if not pids or time.monotonic() - t0 > wait:
+            break
+        time.sleep(0.2)
+    if not pids:
+        print(f"the killed run's backends ended by themselves within {time.monotonic() - t0:.1f}s")
+        return []
+    cur.execute("select pid, state, left(query, 120) from pg_stat_activity where pid = any(%s)", (pids,))
+    print(f"terminating backends of the killed run still there after {wait:.0f}s: {cur.fetchall()}")
+    cur.execute("select pg_terminate_backend(pid) from unnest(%s::int[]) as pid", (pids,))
+    deadline = time.monotonic() + 30
+    while True:
+        cur.execute(others)
+        if not cur.fetchall():
+            return pids
+        assert time.monotonic() < deadline, "backends of the killed run survive pg_terminate_backend"
+        time.sleep(0.2)
+
+
+@pytest.mark.postgres
+def test_postgres_killed_run_then_rerun_equals_full_refresh(scenarios, selection, full_builds, pg_env,
+                                                            tmp_path_factory):
+    """The storm replayed on PostgreSQL; the last day's run killed while its
+    transaction has deleted and inserted rows of an incremental mart; the
+    server rolls it back (the mart is as before the run) and keeps no
+    backend that would block the rerun; the rerun gives the DuckDB full
+    rebuild's marts."""
+    from psycopg2 import sql
+
+    from retail_saas.postgres.connection import connect
+
+    select, names = selection
+    work = tmp_path_factory.mktemp("incr_pg_killed")
+    with _pg_database(pg_env, "retail_saas_incr_killed") as env:
+        load = _pg_loader(env)
+        _replay(scenarios["storm"], work, select, env, until=LAST - 1, load=load)
+        before = _pg_tables(env, work, names)
+        marts = {f'{n["schema"]}.{n["alias"]}': n for n in _nodes(work, names)}
+        _stage(scenarios["storm"], LAST, work, load)
+        monitor = connect(env)
+        monitor.autocommit = True
+        paused: list[tuple[str, int, int]] = []
         try:
-            with conn.cursor() as cur:
-                for n in marts:
-                    cur.execute(sql.SQL("select * from {}.{}").format(
-                        sql.Identifier(n["schema"]), sql.Identifier(n["alias"])))
-                    got = ([d.name for d in cur.description], cur.fetchall())
-                    if p := compare_rows(*got, *expected[n["name"]]):
-                        problems[n["name"]] = p
+            with monitor.cursor() as cur:
+                def triggers(stmt: str) -> None:
+                    for n in marts.values():
+                        cur.execute(sql.SQL(stmt).format(sql.Identifier(n["schema"]), sql.Identifier(n["alias"])))
+
+                cur.execute(_PAUSE_SQL)
+                triggers("create trigger retail_saas_test_pause after insert on {}.{} referencing new table"
+                         " as inserted for each statement execute function public.retail_saas_test_pause()")
+
+                def ready(finished: list[str]) -> bool:
+                    cur.execute(_PAUSED_SQL, (list(marts),))
+                    paused[:] = cur.fetchall()
+                    return bool(paused)
+
+                finished = _kill_midway(work, env, select, ready)
+                cur.execute("select last_value from public.retail_saas_test_inserted")
+                inserted = cur.fetchone()[0]
+                print(f"killed while paused in (relation, pid, xid) {paused}, after inserting {inserted} rows")
+                assert inserted > 0, "the killed transaction inserted nothing: no rollback to see"
+                stale = _pg_settle(cur)
+                for rel, _, xid in paused:
+                    cur.execute(_XACT_STATUS_SQL, (xid,))
+                    status = cur.fetchone()[0]
+                    assert status == "aborted", f"the killed run's transaction {xid} on {rel} is {status}"
+                cur.execute("select count(*) from pg_prepared_xacts where database = current_database()")
+                assert cur.fetchone()[0] == 0, "a prepared transaction survived the killed run"
+                triggers("drop trigger retail_saas_test_pause on {}.{}")
+                cur.execute("drop function public.retail_saas_test_pause(); "
+                            "drop sequence public.retail_saas_test_inserted")
         finally:
-            conn.close()
-        assert not problems, "postgres incremental differs from the full rebuild:\n" + "\n".join(
-            f"{m}:\n  " + "\n  ".join(p) for m, p in problems.items())
-    finally:
-        admin(f'drop database if exists "{dbname}"')
+            monitor.close()
+        unfinished = [n["name"] for rel, n in marts.items() if rel not in finished]
+        assert {marts[rel]["name"] for rel, _, _ in paused} <= set(unfinished)
+        problems = _diff(_pg_tables(env, work, unfinished), before)
+        assert not problems, ("the killed run's writes to unfinished marts were not rolled back"
+                              f" (stale backends terminated: {stale}):\n" + _report(problems))
+        _dbt(["run", "-s", *select], work, env)
+        problems = _diff(_pg_tables(env, work, names), _tables(_wait(full_builds, "storm"), names))
+    assert not problems, "postgres killed and rerun differs from the full rebuild:\n" + _report(problems)
