@@ -42,34 +42,7 @@ training_pairs as (
     where judged.is_scorable and training.is_scorable
 ),
 
-centres as (
-    select
-        tenant_id,
-        kpi,
-        activity_date,
-        count(*) as training_days,
-        {{ median('train_value') }} as train_median,
-        sum(train_numerator) as train_numerator,
-        sum(train_denominator) as train_denominator
-    from training_pairs
-    group by tenant_id, kpi, activity_date
-),
-
-spreads as (
-    select
-        centres.tenant_id,
-        centres.kpi,
-        centres.activity_date,
-        {{ median('abs(training_pairs.train_value - centres.train_median)') }}
-            as train_mad
-    from centres
-    inner join training_pairs
-        on
-            centres.tenant_id = training_pairs.tenant_id
-            and centres.kpi = training_pairs.kpi
-            and centres.activity_date = training_pairs.activity_date
-    group by centres.tenant_id, centres.kpi, centres.activity_date
-),
+{{ kpi_centres_and_spreads('training_pairs') }},
 
 scored as (
     {{ kpi_anomaly_score('points', 'centres', 'spreads', 'kpis') }}
