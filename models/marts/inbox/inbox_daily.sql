@@ -1,14 +1,16 @@
 -- Inbox KPIs per tenant-local day, tenant and channel (kpis.md). Three
--- kinds of points are dated differently, so each gets its own CTE and they
--- are summed together: messages by their own date and channel, first
--- replies by the reply's date and the inbound channel, SLA by the inbound
--- message's date and channel.
+-- kinds of points are dated differently: messages by their own date and
+-- channel, first replies by the reply's date and the inbound channel, SLA
+-- by the inbound message's date and channel. SLA points share the
+-- message's own row (same date and channel), so only first replies need
+-- a CTE of their own; the two are summed together.
 with
 
 messages as (
     select * from {{ ref('fct_messages') }}
 ),
 
+-- Messages not yet due count 0 for SLA (kpis.md, "SLA compliance").
 message_points as (
     select
         activity_date,
@@ -20,8 +22,8 @@ message_points as (
         cast(0 as {{ type_double() }}) as response_seconds,
         0 as replies_within_sla,
         0 as cross_channel_replies,
-        0 as sla_due,
-        0 as sla_met
+        {{ flag_to_int('is_sla_due') }} as sla_due,
+        {{ flag_to_int('is_sla_due and is_sla_met') }} as sla_met
     from messages
 ),
 
@@ -42,30 +44,10 @@ first_reply_points as (
     where has_first_reply
 ),
 
--- Messages not yet due are left out (kpis.md, "SLA compliance").
-sla_points as (
-    select
-        activity_date,
-        tenant_id,
-        channel,
-        0 as inbound,
-        0 as outbound,
-        0 as first_replies,
-        cast(0 as {{ type_double() }}) as response_seconds,
-        0 as replies_within_sla,
-        0 as cross_channel_replies,
-        1 as sla_due,
-        {{ flag_to_int('is_sla_met') }} as sla_met
-    from messages
-    where is_sla_due
-),
-
 points as (
     select * from message_points
     union all
     select * from first_reply_points
-    union all
-    select * from sla_points
 ),
 
 aggregated as (
