@@ -19,7 +19,7 @@ user_days as (
         {{ sum_as_bigint('messages_sent') }} as messages_sent,
         {{ sum_as_bigint('emails_sent') }} as emails_sent,
         {{ sum_as_bigint('first_replies') }} as first_replies,
-        cast(coalesce(sum(response_seconds), 0) as {{ type_double() }})
+        {{ sum_seconds_exactly('response_seconds') }}
             as response_seconds_sum,
         {{ sum_as_bigint('replies_within_sla') }} as replies_within_sla,
         {{ sum_as_bigint('cross_channel_replies') }} as cross_channel_replies,

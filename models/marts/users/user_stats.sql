@@ -72,10 +72,8 @@ user_totals as (
         {{ sum_as_bigint('contributions.messages_sent') }} as messages_sent,
         {{ sum_as_bigint('contributions.emails_sent') }} as emails_sent,
         {{ sum_as_bigint('contributions.first_replies') }} as first_replies,
-        cast(
-            coalesce(sum(contributions.response_seconds), 0)
-            as {{ type_double() }}
-        ) as response_seconds_sum,
+        {{ sum_seconds_exactly('contributions.response_seconds') }}
+            as response_seconds_sum,
         {{ sum_as_bigint('contributions.replies_within_sla') }}
             as replies_within_sla,
         {{ sum_as_bigint('contributions.cross_channel_replies') }}
