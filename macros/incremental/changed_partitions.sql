@@ -92,8 +92,15 @@
 {%- endmacro %}
 
 {#- pre_hook of a partitioned daily mart: drop the touched partitions
-    (also those that end up empty); the model inserts them again. -#}
+    (also those that end up empty); the model inserts them again.
+    Dispatched: Spark drops whole dates (macros/incremental/
+    spark_partitions.sql). -#}
 {% macro delete_changed_partitions(sources, date_column='activity_date') -%}
+    {{ return(adapter.dispatch('delete_changed_partitions', 'retail_saas')(
+        sources, date_column)) }}
+{%- endmacro %}
+
+{% macro default__delete_changed_partitions(sources, date_column) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
     where {{ partition_key('tenant_id', date_column) }} in (

@@ -21,8 +21,14 @@
 {%- endmacro %}
 
 {#- pre_hook of fct_events: drop the events that are no longer valid
-    (a redelivered copy quarantined, a reference that turned bad). -#}
+    (a redelivered copy quarantined, a reference that turned bad).
+    Dispatched: Spark drops date partitions (macros/incremental/
+    spark_partitions.sql). -#}
 {% macro delete_vanished_events() -%}
+    {{ return(adapter.dispatch('delete_vanished_events', 'retail_saas')()) }}
+{%- endmacro %}
+
+{% macro default__delete_vanished_events() -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
     where event_id not in (

@@ -18,6 +18,8 @@
     materialized='incremental',
     incremental_strategy=incremental_strategy(),
     unique_key=['activity_date', 'tenant_id'],
+    partition_by=incremental_partition_by('activity_date'),
+    file_format=incremental_file_format(),
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
 ) }}
@@ -28,18 +30,14 @@ with
 contact_actions as (
     select * from {{ ref('fct_contact_actions') }}
     {%- if is_incremental() %}
-    where {{ partition_key('tenant_id', 'activity_date') }} in (
-        {{ changed_partitions(touched_by) }}
-    )
+    where {{ changed_partitions_filter(touched_by) }}
     {%- endif %}
 ),
 
 imports as (
     select * from {{ ref('fct_imports') }}
     {%- if is_incremental() %}
-    where {{ partition_key('tenant_id', 'activity_date') }} in (
-        {{ changed_partitions(touched_by) }}
-    )
+    where {{ changed_partitions_filter(touched_by) }}
     {%- endif %}
 ),
 

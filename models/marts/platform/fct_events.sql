@@ -4,10 +4,16 @@
 -- Incremental on loaded_at (macros/incremental/): each run rewrites the
 -- events that are new, redelivered or valid again, or in the lookback
 -- window, and its pre_hook drops the events no longer valid.
+{# On Spark (insert_overwrite) it rewrites whole UTC dates, partitioned by
+   activity_date_utc: an event's partition is a function of its own row,
+   whatever the tenant's timezone (macros/incremental/spark_partitions.sql).
+-#}
 {{ config(
     materialized='incremental',
     incremental_strategy=incremental_strategy(),
     unique_key='event_id',
+    partition_by=incremental_partition_by('activity_date_utc'),
+    file_format=incremental_file_format(),
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_vanished_events() }}",
 ) }}
@@ -45,9 +51,7 @@ final as (
     left join tenants
         on events.tenant_id = tenants.tenant_id
     {%- if is_incremental() %}
-    where events.event_id in (
-        {{ changed_event_ids() }}
-    )
+    where {{ changed_events_filter('events.event_id', 'events.occurred_at') }}
     {%- endif %}
 )
 
