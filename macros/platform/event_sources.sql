@@ -254,7 +254,8 @@
     '<source_table>:<key>', unique across logs since keys are unique
     within a log. -#}
 {% macro union_event_sources(
-    activity_only=false, with_details=true, sources=none) %}
+    activity_only=false, with_details=true, sources=none,
+    changed_events=none) %}
     {%- set sources = sources if sources is not none else event_sources() -%}
     {%- set string_type = dbt.type_string() -%}
     {%- set selected = [] -%}
@@ -289,6 +290,12 @@
     where
         {{ source.user_column }} is not null
         and ({{ source.activity_filter }})
+    {%- elif changed_events %}
+    {#- each arm keeps only its changed rows before details are built:
+        an optimizer does not push a semi-join below that projection -#}
+    where {{ dbt.concat(["'" ~ source.source_table ~ ":'",
+        'cast(' ~ source.key ~ ' as ' ~ string_type ~ ')']) }}
+        in (select event_id from {{ changed_events }})
     {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}

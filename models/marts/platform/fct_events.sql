@@ -18,10 +18,23 @@
     pre_hook="{{ delete_vanished_events() }}",
 ) }}
 
+{#- Where the incremental filter goes: into each source's arm (default:
+    the JSON details are then built for the changed rows only), or after
+    the union (Spark: it would inline the CTE into every arm). -#}
+{%- set filter_in_arms = is_incremental() and changed_events_in_arms() %}
+
 with
 
+{%- if filter_in_arms %}
+
+changed_events as (
+    {{ changed_event_ids() }}
+),
+{%- endif %}
+
 events as (
-    {{ union_event_sources() }}
+    {{ union_event_sources(
+        changed_events='changed_events' if filter_in_arms else none) }}
 ),
 
 tenants as (
@@ -50,7 +63,7 @@ final as (
     from events
     left join tenants
         on events.tenant_id = tenants.tenant_id
-    {%- if is_incremental() %}
+    {%- if is_incremental() and not filter_in_arms %}
     where {{ changed_events_filter('events.event_id', 'events.occurred_at') }}
     {%- endif %}
 )
