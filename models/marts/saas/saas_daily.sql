@@ -1,3 +1,16 @@
+{#- The rolling windows, in days, and the two kinds of actor. Each
+    (window, actor) pair is one column: active_<actor>s[_<L>d]. -#}
+{%- set windows = [1, 7, 28] -%}
+{%- set actor_types = ['tenant', 'user'] -%}
+{%- set counts = [] -%}
+{%- for days in windows -%}
+    {%- for actor in actor_types -%}
+        {%- do counts.append({
+            'actor': actor, 'days': days,
+            'column': 'active_' ~ actor ~ 's'
+                ~ ('' if days == 1 else '_' ~ days ~ 'd')}) -%}
+    {%- endfor -%}
+{%- endfor -%}
 -- kpis.md saas_daily: every UTC day from the first valid event to as_of,
 -- with active tenants/users that day and in the 7 and 28 days ending that
 -- day, and paying tenants.
@@ -61,89 +74,50 @@ actor_day_gaps as (
     from actor_days
 ),
 
--- Segment for day a and window L: [max(a, previous + L), a + L - 1]; it
--- is never empty because previous < a.
+-- Segment for day a and window L: [max(a, previous + L), a + L - 1],
+-- kept as start and stop (the day after it ends); never empty because
+-- previous < a. For L = 1 it is the active day itself.
 actor_segments as (
     select
-        actor_type,
-        activity_date_utc,
-        case
-            when
-                previous_date_utc is null
-                or cast(
-                    {{ dbt.dateadd('day', 7, 'previous_date_utc') }} as date
-                ) <= activity_date_utc
-                then activity_date_utc
-            else cast(
-                {{ dbt.dateadd('day', 7, 'previous_date_utc') }} as date
-            )
-        end as segment_start_7d,
-        cast(
-            {{ dbt.dateadd('day', 7, 'activity_date_utc') }} as date
-        ) as segment_stop_7d,
-        case
-            when
-                previous_date_utc is null
-                or cast(
-                    {{ dbt.dateadd('day', 28, 'previous_date_utc') }} as date
-                ) <= activity_date_utc
-                then activity_date_utc
-            else cast(
-                {{ dbt.dateadd('day', 28, 'previous_date_utc') }} as date
-            )
-        end as segment_start_28d,
-        cast(
-            {{ dbt.dateadd('day', 28, 'activity_date_utc') }} as date
-        ) as segment_stop_28d
+        {% for days in windows -%}
+            case
+                when
+                    previous_date_utc is null
+                    or cast(
+                        {{ dbt.dateadd('day', days, 'previous_date_utc') }}
+                        as date
+                    ) <= activity_date_utc
+                    then activity_date_utc
+                else cast(
+                    {{ dbt.dateadd('day', days, 'previous_date_utc') }} as date
+                )
+            end as segment_start_{{ days }}d,
+            cast(
+                {{ dbt.dateadd('day', days, 'activity_date_utc') }} as date
+            ) as segment_stop_{{ days }}d,
+        {% endfor -%}
+        actor_type
     from actor_day_gaps
 ),
 
--- +1 where a segment starts, -1 on the day after it ends (stop); the
--- 1-day window is the active day itself.
+-- +1 where a segment starts, -1 where it stops.
 segment_deltas as (
-    select
-        activity_date_utc as delta_date,
-        actor_type,
-        1 as window_days,
-        1 as delta
-    from actor_segments
-    union all
-    select
-        cast(
-            {{ dbt.dateadd('day', 1, 'activity_date_utc') }} as date
-        ) as delta_date,
-        actor_type,
-        1 as window_days,
-        -1 as delta
-    from actor_segments
-    union all
-    select
-        segment_start_7d as delta_date,
-        actor_type,
-        7 as window_days,
-        1 as delta
-    from actor_segments
-    union all
-    select
-        segment_stop_7d as delta_date,
-        actor_type,
-        7 as window_days,
-        -1 as delta
-    from actor_segments
-    union all
-    select
-        segment_start_28d as delta_date,
-        actor_type,
-        28 as window_days,
-        1 as delta
-    from actor_segments
-    union all
-    select
-        segment_stop_28d as delta_date,
-        actor_type,
-        28 as window_days,
-        -1 as delta
-    from actor_segments
+    {% for days in windows -%}
+        select
+            segment_start_{{ days }}d as delta_date,
+            actor_type,
+            {{ days }} as window_days,
+            1 as delta
+        from actor_segments
+        union all
+        select
+            segment_stop_{{ days }}d as delta_date,
+            actor_type,
+            {{ days }} as window_days,
+            -1 as delta
+        from actor_segments
+        {% if not loop.last %}union all{% endif %}
+    {% endfor -%}
 ),
 
 -- Calendar days join with a zero delta so that every day gets a running
@@ -164,34 +138,19 @@ dated_deltas as (
     from calendar
 ),
 
--- One row per date with the net change of each of the six counts.
+-- One row per date with the net change of each (window, actor) count.
 daily_deltas as (
     select
-        delta_date,
-        sum(case
-            when actor_type = 'tenant' and window_days = 1 then delta
-            else 0
-        end) as tenants_1d_delta,
-        sum(case
-            when actor_type = 'user' and window_days = 1 then delta
-            else 0
-        end) as users_1d_delta,
-        sum(case
-            when actor_type = 'tenant' and window_days = 7 then delta
-            else 0
-        end) as tenants_7d_delta,
-        sum(case
-            when actor_type = 'user' and window_days = 7 then delta
-            else 0
-        end) as users_7d_delta,
-        sum(case
-            when actor_type = 'tenant' and window_days = 28 then delta
-            else 0
-        end) as tenants_28d_delta,
-        sum(case
-            when actor_type = 'user' and window_days = 28 then delta
-            else 0
-        end) as users_28d_delta
+        {% for count in counts -%}
+            sum(case
+                when
+                    actor_type = '{{ count.actor }}'
+                    and window_days = {{ count.days }}
+                    then delta
+                else 0
+            end) as {{ count.column }}_delta,
+        {% endfor -%}
+        delta_date
     from dated_deltas
     group by delta_date
 ),
@@ -199,31 +158,13 @@ daily_deltas as (
 -- Segments covering a day = running sum of the deltas up to that day.
 active_counts as (
     select
-        delta_date as date_day,
-        sum(tenants_1d_delta) over (
-            order by delta_date
-            rows between unbounded preceding and current row
-        ) as active_tenants,
-        sum(users_1d_delta) over (
-            order by delta_date
-            rows between unbounded preceding and current row
-        ) as active_users,
-        sum(tenants_7d_delta) over (
-            order by delta_date
-            rows between unbounded preceding and current row
-        ) as active_tenants_7d,
-        sum(users_7d_delta) over (
-            order by delta_date
-            rows between unbounded preceding and current row
-        ) as active_users_7d,
-        sum(tenants_28d_delta) over (
-            order by delta_date
-            rows between unbounded preceding and current row
-        ) as active_tenants_28d,
-        sum(users_28d_delta) over (
-            order by delta_date
-            rows between unbounded preceding and current row
-        ) as active_users_28d
+        {% for count in counts -%}
+            sum({{ count.column }}_delta) over (
+                order by delta_date
+                rows between unbounded preceding and current row
+            ) as {{ count.column }},
+        {% endfor -%}
+        delta_date as date_day
     from daily_deltas
 ),
 
@@ -238,30 +179,12 @@ paying_counts as (
 final as (
     select
         calendar.date_day as activity_date_utc,
-        cast(
-            coalesce(active_counts.active_tenants, 0)
-            as {{ dbt.type_bigint() }}
-        ) as active_tenants,
-        cast(
-            coalesce(active_counts.active_users, 0)
-            as {{ dbt.type_bigint() }}
-        ) as active_users,
-        cast(
-            coalesce(active_counts.active_tenants_7d, 0)
-            as {{ dbt.type_bigint() }}
-        ) as active_tenants_7d,
-        cast(
-            coalesce(active_counts.active_users_7d, 0)
-            as {{ dbt.type_bigint() }}
-        ) as active_users_7d,
-        cast(
-            coalesce(active_counts.active_tenants_28d, 0)
-            as {{ dbt.type_bigint() }}
-        ) as active_tenants_28d,
-        cast(
-            coalesce(active_counts.active_users_28d, 0)
-            as {{ dbt.type_bigint() }}
-        ) as active_users_28d,
+        {% for count in counts -%}
+            cast(
+                coalesce(active_counts.{{ count.column }}, 0)
+                as {{ dbt.type_bigint() }}
+            ) as {{ count.column }},
+        {% endfor -%}
         cast(
             coalesce(paying_counts.paying_tenants, 0)
             as {{ dbt.type_bigint() }}
