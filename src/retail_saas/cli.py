@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     from retail_saas.insights.cli import add_parser as add_insights
 
     add_insights(sub)
+    from retail_saas.publish.cli import add_parser as add_build
+
+    add_build(sub)  # build: dbt build, then publish
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 
