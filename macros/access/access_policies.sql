@@ -65,7 +65,8 @@
     is not a model, or a rule column the mart lacks, is an error. -#}
 {% macro access_marts() -%}
     {%- set cfg = access_declaration() -%}
-    {%- set schema = cfg.get('schema', 'marts') -%}
+    {#- where this run builds the marts (a publish build: marts__shadow) -#}
+    {%- set schema = generate_schema_name(cfg.get('schema', 'marts'), none) | trim -%}
     {%- set level_of = {} -%}
     {%- for level, marts in cfg.get('levels', {}).items() -%}
         {%- for m in marts -%}

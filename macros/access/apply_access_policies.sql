@@ -65,7 +65,8 @@
     {%- set cfg = access_declaration() -%}
     {%- set roles = access_roles() -%}
     {%- set all_roles = roles | join(',\n        ') -%}
-    {%- set schema = cfg.get('schema', 'marts') -%}
+    {#- where this run builds the marts (a publish build: marts__shadow) -#}
+    {%- set schema = generate_schema_name(cfg.get('schema', 'marts'), none) | trim -%}
     {%- set blocks = [] -%}
     {#- group roles: created when missing (cluster-wide; needs CREATEROLE
         the first time only), never dropped -#}
@@ -146,7 +147,8 @@
 {% macro access_redshift_statements(marts, existing_roles=[]) -%}
     {%- set cfg = access_declaration() -%}
     {%- set roles = access_roles() -%}
-    {%- set schema = cfg.get('schema', 'marts') -%}
+    {#- where this run builds the marts (a publish build: marts__shadow) -#}
+    {%- set schema = generate_schema_name(cfg.get('schema', 'marts'), none) | trim -%}
     {%- set out = [] -%}
     {%- for role in roles if role not in existing_roles -%}
         {%- do out.append('create role ' ~ role) -%}
