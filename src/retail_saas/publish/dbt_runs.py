@@ -19,9 +19,6 @@ SELECTION = {"-s", "--select", "-m", "--models", "--exclude", "--selector",
 # Options that say which project, profile and target (every dbt command).
 PROJECT = {"--project-dir", "--profiles-dir", "--profile", "-t", "--target", "--vars",
            "--target-path", "--log-path"}
-# Options that `dbt ls` understands too.
-FOR_LS = SELECTION | PROJECT | {"--indirect-selection", "--state", "--defer-state",
-                                "--favor-state", "--defer", "--no-defer"}
 
 
 class PublishError(Exception):
@@ -108,21 +105,6 @@ def run(command: str, args: list[str], env: dict[str, str], quiet: bool = False)
             sys.stdout.write(line)
             sys.stdout.flush()
     return proc.wait()
-
-
-def list_nodes(groups: list[list[str]], env: dict[str, str]) -> list[dict]:
-    """The models and seeds the selection in `groups` picks (dbt ls, json):
-    unique_id, resource_type, name, alias, schema, config."""
-    ls_args = flatten([g for g in groups if flag(g) in FOR_LS])
-    proc = subprocess.run(
-        [dbt_bin(), "ls", *ls_args, "--output", "json", "--output-keys",
-         "unique_id", "resource_type", "name", "alias", "schema", "config", "--quiet"],
-        env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = (proc.stdout.strip().splitlines() or proc.stderr.strip().splitlines() or ["?"])[-1]
-        raise PublishError(f"dbt ls failed: {tail}")
-    nodes = [json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    return [n for n in nodes if n.get("resource_type") in ("model", "seed")]
 
 
 @dataclass

@@ -3,11 +3,13 @@
 `dbt build` runs with RETAIL_SAAS_SCHEMA_SUFFIX=__shadow, so every model
 and seed lands in `<schema>__shadow` (macros/cross_db/
 generate_schema_name.sql) and the access hook secures the shadow marts.
-Before it, the published tables the build needs are copied into the
-shadow: those of the incremental models (their state; not with
---full-refresh) and, in a build of a selection, every published table the
-selection does not rebuild (views are always rebuilt: the selection gets
-`config.materialized:view` added). Only if every node passed, one
+Its on-run-start hook (macros/publish/) first copies into the shadow the
+published tables the build needs: those of the incremental models (their
+state; not with --full-refresh) and, in a build of a selection, those of
+every model the selection leaves out. Views are not carried over: if the
+published schemas hold a view or table that a selection does not rebuild
+or carry, the build is not published (it says which). Only if every node
+passed, one
 transaction renames each published schema away, renames its shadow in,
 and drops the old one. Grants, row-level security policies, indexes and
 comments belong to the tables and the schema, so they move with them.
@@ -36,6 +38,7 @@ SHADOW, OLD, FAILED = "__shadow", "__old", "__failed"
 LOCK_TIMEOUT = "200ms"
 DEFAULT_WAIT = 600.0
 ADVISORY_KEY = "retail_saas.publish"
+QUARANTINE_SCHEMA = "staging"  # where stg_quarantined_rows is built (its folder's +schema)
 
 # Tables and views of a schema (relkind: r table, p partitioned, v view,
 # m materialized view).
@@ -123,33 +126,27 @@ class Warehouse:
         self.cur.execute(_q("drop schema if exists {} cascade", schema))
 
 
-def _schemas(target: dbt_runs.Target, nodes: list[dict]) -> tuple[list[str], dict[str, str]]:
-    """The published schemas of the project (shadow suffix removed), and
-    the shadow schema of each node by name, from the manifest dbt ls wrote."""
-    path = target.target_path / "manifest.json"
-    every = list(json.loads(path.read_text())["nodes"].values()) if path.exists() else nodes
-    shadow = {n["schema"] for n in [*every, *nodes]
-              if n["resource_type"] in ("model", "seed") and n["schema"].endswith(SHADOW)}
-    return sorted(s[: -len(SHADOW)] for s in shadow), {n["name"]: n["schema"] for n in every}
+def _shadow_schemas(wh: Warehouse) -> list[str]:
+    """The shadow schemas there are now (the build's, or a killed one's)."""
+    return [r[0] for r in wh.one("select nspname from pg_namespace where right(nspname, %s) = %s"
+                                 " order by 1", (len(SHADOW), SHADOW))]
 
 
-def _prepare(wh: Warehouse, schemas: list[str], nodes: list[dict], selective: bool, full_refresh: bool) -> None:
-    """Empty shadow schemas, then the published tables the build needs."""
-    selected = {(n["schema"][: -len(SHADOW)], n["alias"] or n["name"]): n for n in nodes}
-    for s in schemas:
-        wh.drop_schema(s + SHADOW)
-        wh.drop_schema(s + OLD)
-        wh.cur.execute(_q("create schema {}", s + SHADOW))
-    for s in schemas:
-        for rel, kind in sorted(wh.relations(s).items()):
-            node = selected.get((s, rel))
-            incremental = node is not None and node["config"].get("materialized") == "incremental"
-            if kind not in ("r", "p") or not ((incremental and not full_refresh) or (selective and node is None)):
-                continue
-            print(f"==> shadow {s + SHADOW}.{rel}: a copy of the published table"
-                  f" ({'incremental state' if incremental else 'not rebuilt by this selection'})", flush=True)
-            wh.cur.execute(_q("create table {}.{} (like {}.{} including all)", s + SHADOW, rel, s, rel))
-            wh.cur.execute(_q("insert into {}.{} select * from {}.{}", s + SHADOW, rel, s, rel))
+def _built_schemas(target: dbt_runs.Target) -> list[str]:
+    """The published schemas of the build (its manifest's node schemas,
+    shadow suffix removed)."""
+    nodes = json.loads((target.target_path / "manifest.json").read_text())["nodes"].values()
+    return sorted({n["schema"][: -len(SHADOW)] for n in nodes
+                   if n["resource_type"] in ("model", "seed") and n["schema"].endswith(SHADOW)})
+
+
+def _prepare(wh: Warehouse) -> None:
+    """No shadow or old schema left by a killed build: the build starts
+    from the published schemas only (macros/publish/ copies their state)."""
+    for s in _shadow_schemas(wh):
+        wh.drop_schema(s)
+    for (s,) in wh.one("select nspname from pg_namespace where right(nspname, %s) = %s", (len(OLD), OLD)):
+        wh.drop_schema(s)
 
 
 def _check_complete(wh: Warehouse, schemas: list[str]) -> None:
@@ -200,6 +197,9 @@ def _swap(wh: Warehouse, schemas: list[str], wait: float) -> None:
             old = [r[0] for r in wh.one("select pid from pg_locks where relation = any(select c.oid from pg_class c"
                                         " join pg_namespace n on n.oid = c.relnamespace where n.nspname = any(%s))"
                                         " and pid <> pg_backend_pid() and granted", (schemas,))]
+        if set(old) - waited_for:
+            print(f"==> waiting for backends {sorted(set(old))}: their snapshots are older than the build"
+                  " or they hold locks on the published relations", flush=True)
         waited_for.update(old)
         if time.monotonic() > deadline:
             raise PublishError(f"not published after {wait:.0f}s: backends {sorted(set(old))} kept old snapshots"
@@ -207,7 +207,7 @@ def _swap(wh: Warehouse, schemas: list[str], wait: float) -> None:
         time.sleep(0.25)
 
 
-def _keep_failed(wh: Warehouse, schemas: list[str], quarantine_schema: str) -> int | None:
+def _keep_failed(wh: Warehouse, schemas: list[str], quarantine_schema: str = QUARANTINE_SCHEMA) -> int | None:
     """The failed build's schemas as `<schema>__failed` (usable by their
     owner only), its quarantine copied into a table; that table's rows."""
     rows = None
@@ -230,39 +230,30 @@ def _keep_failed(wh: Warehouse, schemas: list[str], quarantine_schema: str) -> i
 def build(groups: list[list[str]], target: dbt_runs.Target) -> int:
     env = dict(target.env, **{SUFFIX_VAR: SHADOW})
     selective = dbt_runs.has(groups, *dbt_runs.SELECTION)
-    if dbt_runs.has(groups, "--selector"):
-        raise PublishError("on PostgreSQL a publish build takes --select/--exclude, not --selector"
-                           " (it adds every view to the selection)")
-    if dbt_runs.has(groups, "-s", "--select", "-m", "--models"):
-        groups = [*groups, ["--select", "config.materialized:view"]]
     wait = float(env.get("RETAIL_SAAS_PUBLISH_WAIT", DEFAULT_WAIT))
     wh = Warehouse(env)
     try:
-        print("==> dbt ls: what the build selects", flush=True)
-        nodes = dbt_runs.list_nodes(groups, env)
-        schemas, schema_of = _schemas(target, nodes)
-        if not schemas:
-            raise PublishError(f"no model builds into a schema with the suffix {SHADOW}:"
-                               " does macros/cross_db/generate_schema_name.sql read " + SUFFIX_VAR + "?")
-        _prepare(wh, schemas, nodes, selective, dbt_runs.has(groups, "--full-refresh"))
-        print(f"==> dbt build into schemas {', '.join(s + SHADOW for s in schemas)}"
-              " (readers of the published schemas see none of it)", flush=True)
+        _prepare(wh)
+        print(f"==> dbt build into schemas *{SHADOW} (readers of the published schemas see none of it)",
+              flush=True)
         since = dbt_runs.now()
         rc = dbt_runs.run("build", dbt_runs.flatten(groups), env)
         result = dbt_runs.outcome(target, rc, since)
         if result.ok:
+            schemas = _built_schemas(target)
+            if not schemas:
+                raise PublishError(f"no model was built into a schema with the suffix {SHADOW}: does"
+                                   f" macros/cross_db/generate_schema_name.sql read {SUFFIX_VAR}?")
             if selective:
                 _check_complete(wh, schemas)
             _swap(wh, schemas, wait)
             print(f"==> published schemas {', '.join(schemas)} on {env.get('PGDATABASE', '?')}", flush=True)
             return 0
         quarantine_fallback(groups, env, result)
-        qschema = schema_of.get(QUARANTINE_MODEL, "staging" + SHADOW)[: -len(SHADOW)]
-        rows = _keep_failed(wh, schemas, qschema)
-        where = (f"its quarantine ({rows} rows) is in table {qschema + FAILED}.{SNAPSHOT_TABLE}"
+        rows = _keep_failed(wh, [s[: -len(SHADOW)] for s in _shadow_schemas(wh)])
+        where = (f"its quarantine ({rows} rows) is in table {QUARANTINE_SCHEMA + FAILED}.{SNAPSHOT_TABLE}"
                  if rows is not None else "its quarantine could not be built")
         raise PublishError(f"build failed ({dbt_runs.describe(result.failed)}); the published schemas"
-                           f" {', '.join(schemas)} are untouched; the failed build is in schemas"
-                           f" *{FAILED}, {where}")
+                           f" are untouched; the failed build is in schemas *{FAILED}, {where}")
     finally:
         wh.close()
