@@ -26,7 +26,6 @@ LOCK_TIMEOUT and is retried until RETAIL_SAAS_PUBLISH_WAIT seconds.
 
 from __future__ import annotations
 
-import json
 import time
 
 from retail_saas.publish import dbt_runs
@@ -127,17 +126,10 @@ class Warehouse:
 
 
 def _shadow_schemas(wh: Warehouse) -> list[str]:
-    """The shadow schemas there are now (the build's, or a killed one's)."""
+    """The shadow schemas there are now: after _prepare, the ones this
+    build wrote (a published schema it did not write is not swapped)."""
     return [r[0] for r in wh.one("select nspname from pg_namespace where right(nspname, %s) = %s"
                                  " order by 1", (len(SHADOW), SHADOW))]
-
-
-def _built_schemas(target: dbt_runs.Target) -> list[str]:
-    """The published schemas of the build (its manifest's node schemas,
-    shadow suffix removed)."""
-    nodes = json.loads((target.target_path / "manifest.json").read_text())["nodes"].values()
-    return sorted({n["schema"][: -len(SHADOW)] for n in nodes
-                   if n["resource_type"] in ("model", "seed") and n["schema"].endswith(SHADOW)})
 
 
 def _prepare(wh: Warehouse) -> None:
@@ -240,7 +232,7 @@ def build(groups: list[list[str]], target: dbt_runs.Target) -> int:
         rc = dbt_runs.run("build", dbt_runs.flatten(groups), env)
         result = dbt_runs.outcome(target, rc, since)
         if result.ok:
-            schemas = _built_schemas(target)
+            schemas = [s[: -len(SHADOW)] for s in _shadow_schemas(wh)]
             if not schemas:
                 raise PublishError(f"no model was built into a schema with the suffix {SHADOW}: does"
                                    f" macros/cross_db/generate_schema_name.sql read {SUFFIX_VAR}?")
