@@ -4,8 +4,9 @@
     published tables the build needs, since the published marts are the
     incremental state. Copied: the table of every selected incremental
     model (not with --full-refresh), and of every model or seed that the
-    selection leaves out (a publish replaces whole schemas). The copies go
-    into dbt's relation cache, so is_incremental() sees them. Without the
+    selection leaves out (a publish replaces whole schemas), unless the
+    shadow has it already (a failed build's quarantine built after it).
+    The copies go into dbt's relation cache, so is_incremental() sees them. Without the
     suffix (DuckDB copies its whole file; a plain dbt build) nothing. -#}
 {% macro copy_published_state() -%}
     {%- set suffix = env_var('RETAIL_SAAS_SCHEMA_SUFFIX', '') | trim -%}
@@ -28,7 +29,10 @@
             {%- set shadow = api.Relation.create(
                 database=node.database, schema=node.schema,
                 identifier=node.alias, type='table') -%}
-            {%- if published is not none and published.is_table -%}
+            {%- set existing = adapter.get_relation(database=node.database,
+                schema=node.schema, identifier=node.alias) -%}
+            {%- if published is not none and published.is_table
+                    and existing is none -%}
                 {%- do adapter.create_schema(shadow) -%}
                 {%- do run_query(copy_table_sql(published, shadow)) -%}
                 {%- do adapter.cache_added(shadow) -%}

@@ -94,16 +94,15 @@ def resolve_target(groups: list[list[str]], env: dict[str, str]) -> Target:
     return Target(name=name, target_path=target_path.resolve(), project_dir=project, env=env)
 
 
-def run(command: str, args: list[str], env: dict[str, str], quiet: bool = False) -> int:
+def run(command: str, args: list[str], env: dict[str, str]) -> int:
     """`dbt <command> <args>`, its output streamed line by line (the
-    progress), unless `quiet`; returns the exit code."""
+    progress); returns the exit code."""
     proc = subprocess.Popen([dbt_bin(), command, *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
     assert proc.stdout is not None
     for line in proc.stdout:
-        if not quiet:
-            sys.stdout.write(line)
-            sys.stdout.flush()
+        sys.stdout.write(line)
+        sys.stdout.flush()
     return proc.wait()
 
 

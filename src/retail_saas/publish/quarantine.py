@@ -20,4 +20,4 @@ def quarantine_fallback(groups: list[list[str]], env: dict[str, str], result: db
         return
     print(f"==> {QUARANTINE_MODEL} was not built: building it alone for the failed build", flush=True)
     keep = [g for g in groups if dbt_runs.flag(g) in dbt_runs.PROJECT]
-    dbt_runs.run("run", [*dbt_runs.flatten(keep), "-s", f"+{QUARANTINE_MODEL}"], env, quiet=True)
+    dbt_runs.run("run", [*dbt_runs.flatten(keep), "-s", f"+{QUARANTINE_MODEL}"], env)
