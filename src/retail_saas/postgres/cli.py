@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="load the lake into PostgreSQL schema raw (COPY); connection from PG* env vars",
         description=(
             "Load every table folder of the lake (<lake>/<table>/*.parquet or *.csv) into "
-            "<schema>.<table> on PostgreSQL. A reload replaces each table in one transaction. "
+            "<schema>.<table> on PostgreSQL, every column as text. A reload replaces every table in one "
+            "transaction: all tables or none. "
             "Connection: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE (defaults as in "
             "profiles.yml: localhost, 5432, postgres, '', retail_saas)."
         ),
@@ -28,7 +29,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", dest="fmt", choices=["auto", "parquet", "csv"], default="auto",
                    help="file format (default: parquet if a folder has .parquet files, else csv)")
     p.add_argument("--tables", help="comma-separated subset of table folders")
-    p.add_argument("--jobs", type=int, default=4, help="tables loaded in parallel (default 4)")
     p.set_defaults(func=_load)
 
     s = sub.add_parser(
@@ -54,7 +54,7 @@ def _load(args: argparse.Namespace) -> int:
 
     tables = [t.strip() for t in args.tables.split(",")] if args.tables else None
     try:
-        load_lake(args.lake, args.schema, fmt=args.fmt, tables=tables, jobs=args.jobs)
+        load_lake(args.lake, args.schema, fmt=args.fmt, tables=tables)
     except LakeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
