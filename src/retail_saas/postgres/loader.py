@@ -69,11 +69,23 @@ def _first_line(e: BaseException) -> str:
 
 
 def _csv_header(path: Path) -> list[str]:
+    """The header of a CSV file, after reading it whole: a LakeError naming
+    the file and line when it is empty, not UTF-8, or a row has another
+    number of fields than the header (a truncated file)."""
+    header = None
+    line = 0
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f), None)
+            for line, row in enumerate(csv.reader(f), start=1):
+                if header is None:
+                    header = row
+                elif len(row) != len(header):
+                    raise LakeError(f"{path}: line {line} has {len(row)} fields, the header "
+                                    f"{len(header)} (a truncated or malformed CSV file)")
     except UnicodeDecodeError as e:
-        raise LakeError(f"{path}: the header is not UTF-8 ({_first_line(e)})") from None
+        raise LakeError(f"{path}: not UTF-8 after line {line} ({_first_line(e)})") from None
+    except csv.Error as e:
+        raise LakeError(f"{path}: line {line}: {_first_line(e)}") from None
     if not header:
         raise LakeError(f"{path}: empty CSV file (a header line is required)")
     return [h.strip() for h in header]
@@ -132,18 +144,20 @@ def plan_lake(lake: Path, fmt: str = "auto", tables: list[str] | None = None) ->
             errors.append(str(e))
             continue
         if plan is None:
-            _log(f"warning: {folder} has no .parquet or .csv files; skipped", sys.stderr)
+            if folder.name not in TABLES:
+                _log(f"warning: {folder} has no .parquet or .csv files; skipped", sys.stderr)
             continue
         for col in TABLES.get(plan.name, ()):
             if col not in plan.columns:
                 errors.append(f"table {plan.name} is missing column {col} (in every file of {folder})")
         plans.append(plan)
+    found = {p.name for p in plans}
+    # A whole lake must hold every contract table: loading the others would
+    # leave a stale raw copy of the missing one (a mixed snapshot).
+    errors += [f"table {t} is missing: no {fmt if fmt != 'auto' else 'parquet or csv'} files in {lake / t}"
+               for t in TABLES if t not in found and (not tables or t in tables)]
     if errors:
         raise LakeError("\n".join(errors))
-    found = {p.name for p in plans}
-    for t in TABLES:
-        if t not in found and (not tables or t in tables):
-            _log(f"warning: contract table {t} has no folder in {lake}", sys.stderr)
     if not plans:
         raise LakeError(f"no table folders with data files in {lake}")
     return plans
