@@ -43,6 +43,8 @@ from test_incremental import _diff, _pg_database, _report, _tables  # noqa: E402
 
 from retail_saas.generator.batches import lake_as_of  # noqa: E402
 
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
 SEED = 3
 TIMINGS: dict[str, float] = {}
 KEY = {"brand_retailers": ["brand_id", "tenant_id"], "sla_policies": ["tenant_id", "channel"],

@@ -27,7 +27,8 @@ renamed as (
     select
         cast(brand_id as {{ dbt.type_string() }}) as brand_id,
         cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
-        {{ lake_value('authorized_at', 'timestamp', native_types) }} as authorized_at,
+        {{ lake_value('authorized_at', 'timestamp', native_types) }}
+            as authorized_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

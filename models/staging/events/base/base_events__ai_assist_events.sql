@@ -34,9 +34,12 @@ renamed as (
         cast(macro_id as {{ dbt.type_string() }}) as macro_id,
         cast(template_id as {{ dbt.type_string() }}) as template_id,
         cast(model as {{ dbt.type_string() }}) as model,
-        {{ lake_value('prompt_tokens', 'bigint', native_types) }} as prompt_tokens,
-        {{ lake_value('completion_tokens', 'bigint', native_types) }} as completion_tokens,
-        {{ lake_value('event_time', 'timestamp', native_types) }} as occurred_at,
+        {{ lake_value('prompt_tokens', 'bigint', native_types) }}
+            as prompt_tokens,
+        {{ lake_value('completion_tokens', 'bigint', native_types) }}
+            as completion_tokens,
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

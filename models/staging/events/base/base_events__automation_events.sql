@@ -32,7 +32,8 @@ renamed as (
         cast(contact_id as {{ dbt.type_string() }}) as contact_id,
         cast(channel as {{ dbt.type_string() }}) as channel,
         cast(status as {{ dbt.type_string() }}) as status,
-        {{ lake_value('event_time', 'timestamp', native_types) }} as occurred_at,
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

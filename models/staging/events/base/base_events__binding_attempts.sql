@@ -32,7 +32,8 @@ renamed as (
         cast(provider as {{ dbt.type_string() }}) as provider,
         cast(status as {{ dbt.type_string() }}) as status,
         cast(error_code as {{ dbt.type_string() }}) as error_code,
-        {{ lake_value('event_time', 'timestamp', native_types) }} as occurred_at,
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

@@ -29,7 +29,8 @@ renamed as (
         cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
         cast(distribution as {{ dbt.type_string() }}) as distribution,
         {{ lake_value('requests', 'bigint', native_types) }} as requests,
-        {{ lake_value('bytes_served', 'bigint', native_types) }} as bytes_served,
+        {{ lake_value('bytes_served', 'bigint', native_types) }}
+            as bytes_served,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

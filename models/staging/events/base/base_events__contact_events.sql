@@ -34,7 +34,8 @@ renamed as (
         cast(segment_id as {{ dbt.type_string() }}) as segment_id,
         cast(old_grade as {{ dbt.type_string() }}) as old_grade,
         cast(new_grade as {{ dbt.type_string() }}) as new_grade,
-        {{ lake_value('event_time', 'timestamp', native_types) }} as occurred_at,
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

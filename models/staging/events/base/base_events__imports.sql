@@ -28,11 +28,15 @@ renamed as (
         cast(import_batch_id as {{ dbt.type_string() }}) as import_batch_id,
         cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
         cast(source as {{ dbt.type_string() }}) as source,
-        {{ lake_value('rows_received', 'bigint', native_types) }} as rows_received,
-        {{ lake_value('rows_imported', 'bigint', native_types) }} as rows_imported,
-        {{ lake_value('rows_rejected', 'bigint', native_types) }} as rows_rejected,
+        {{ lake_value('rows_received', 'bigint', native_types) }}
+            as rows_received,
+        {{ lake_value('rows_imported', 'bigint', native_types) }}
+            as rows_imported,
+        {{ lake_value('rows_rejected', 'bigint', native_types) }}
+            as rows_rejected,
         {{ lake_value('started_at', 'timestamp', native_types) }} as started_at,
-        {{ lake_value('finished_at', 'timestamp', native_types) }} as finished_at,
+        {{ lake_value('finished_at', 'timestamp', native_types) }}
+            as finished_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

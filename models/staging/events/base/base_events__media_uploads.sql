@@ -30,7 +30,8 @@ renamed as (
         cast(image_id as {{ dbt.type_string() }}) as image_id,
         cast(content_type as {{ dbt.type_string() }}) as content_type,
         {{ lake_value('bytes', 'bigint', native_types) }} as bytes,
-        {{ lake_value('event_time', 'timestamp', native_types) }} as occurred_at,
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

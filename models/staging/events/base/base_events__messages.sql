@@ -33,11 +33,14 @@ renamed as (
         cast(channel as {{ dbt.type_string() }}) as channel,
         cast(direction as {{ dbt.type_string() }}) as direction,
         cast(in_reply_to as {{ dbt.type_string() }}) as in_reply_to_message_id,
-        {{ lake_value('is_automated', 'boolean', native_types) }} as is_automated,
+        {{ lake_value('is_automated', 'boolean', native_types) }}
+            as is_automated,
         cast(template_id as {{ dbt.type_string() }}) as template_id,
         cast(ai_generation_id as {{ dbt.type_string() }}) as ai_generation_id,
-        {{ lake_value('catalog_product_count', 'bigint', native_types) }} as catalog_product_count,
-        {{ lake_value('event_time', 'timestamp', native_types) }} as occurred_at,
+        {{ lake_value('catalog_product_count', 'bigint', native_types) }}
+            as catalog_product_count,
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

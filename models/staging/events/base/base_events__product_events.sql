@@ -30,7 +30,8 @@ renamed as (
         cast(product_id as {{ dbt.type_string() }}) as product_id,
         cast(action as {{ dbt.type_string() }}) as action,
         cast(source_platform as {{ dbt.type_string() }}) as source_platform,
-        {{ lake_value('event_time', 'timestamp', native_types) }} as occurred_at,
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

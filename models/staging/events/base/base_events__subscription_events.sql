@@ -30,11 +30,15 @@ renamed as (
         cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
         cast(action as {{ dbt.type_string() }}) as action,
         cast(plan as {{ dbt.type_string() }}) as plan,
-        {{ lake_value('period_start', 'timestamp', native_types) }} as period_start_at,
-        {{ lake_value('period_end', 'timestamp', native_types) }} as period_end_at,
-        {{ lake_value('amount_cents', 'bigint', native_types) }} as amount_cents,
+        {{ lake_value('period_start', 'timestamp', native_types) }}
+            as period_start_at,
+        {{ lake_value('period_end', 'timestamp', native_types) }}
+            as period_end_at,
+        {{ lake_value('amount_cents', 'bigint', native_types) }}
+            as amount_cents,
         cast(currency as {{ dbt.type_string() }}) as currency,
-        {{ lake_value('event_time', 'timestamp', native_types) }} as occurred_at,
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,

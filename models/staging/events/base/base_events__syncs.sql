@@ -29,9 +29,11 @@ renamed as (
         cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
         cast(platform as {{ dbt.type_string() }}) as platform,
         {{ lake_value('started_at', 'timestamp', native_types) }} as started_at,
-        {{ lake_value('finished_at', 'timestamp', native_types) }} as finished_at,
+        {{ lake_value('finished_at', 'timestamp', native_types) }}
+            as finished_at,
         cast(status as {{ dbt.type_string() }}) as status,
-        {{ lake_value('items_synced', 'bigint', native_types) }} as items_synced,
+        {{ lake_value('items_synced', 'bigint', native_types) }}
+            as items_synced,
         cast(error_code as {{ dbt.type_string() }}) as error_code,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}

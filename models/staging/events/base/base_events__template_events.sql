@@ -30,7 +30,8 @@ renamed as (
         cast(user_id as {{ dbt.type_string() }}) as user_id,
         cast(template_id as {{ dbt.type_string() }}) as template_id,
         cast(action as {{ dbt.type_string() }}) as action,
-        {{ lake_value('event_time', 'timestamp', native_types) }} as occurred_at,
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
         {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
         {{ copy_invalid_reason(table_name, native_types) }}
             as copy_invalid_reason,
