@@ -45,12 +45,13 @@ class Anomaly:
             else:
                 how = "unusually " + ("slowly" if self.direction == "up" else "fast")
             return f"On {when}, first replies took {how} ({fmt.minutes(v)} against about {fmt.minutes(b)})."
-        if v is not None and b:
-            ratio = v / b
-            how = (f"{ratio:.1f}× the usual number of {subject}" if ratio >= 1
-                   else f"{(1 - ratio) * 100:.0f}% fewer {subject} than usual")
-        else:
-            how = f"unusually {'many' if self.direction == 'up' else 'few'} {subject}"
+        if v == 0:
+            return f"On {when}, no {subject} at all – usually about {fmt.count(b)}."
+        if not b:
+            return f"On {when}, {fmt.count(v)} {subject}, where there are usually next to none."
+        ratio = v / b
+        how = (f"{ratio:.1f}× the usual number of {subject}" if ratio >= 1
+               else f"{(1 - ratio) * 100:.0f}% fewer {subject} than usual")
         return f"On {when}, {how} ({fmt.count(v)} against about {fmt.count(b)})."
 
 

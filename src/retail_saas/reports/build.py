@@ -11,7 +11,7 @@ from . import formatting as fmt
 from .headline import Figure, headline
 from .periods import Period, Scope
 from .scope_sections import BRAND, PLATFORM, TEAM
-from .sections import TENANT, Section, brand_names, tenant_names
+from .sections import TENANT, Section, both, brand_names, tenant_names
 from .warehouse import Reader, ReportError
 
 SECTIONS = {"tenant": TENANT, "team": TEAM, "brand": BRAND, "platform": PLATFORM}
@@ -89,10 +89,39 @@ def data_range(reader: Reader) -> str:
     return f"{r[0]['lo']} .. {r[0]['hi']}" if r and r[0]["lo"] else "no days"
 
 
+def brand_movers(reader: Reader, period: Period, top: int = 4) -> tuple[list[str], str]:
+    """Brands have no anomaly mart: the retailers whose use of the brand changed most."""
+    m = {"actions": "sum(asset_views + asset_downloads + asset_shares + campaign_uses)"}
+    cur, prev = both(reader, "brand_daily", "activity_date_utc", "tenant_id", m, period)
+    moves = []
+    for t in set(cur) | set(prev):
+        c, p = cur.get(t, {}).get("actions", 0.0), prev.get(t, {}).get("actions", 0.0)
+        if max(c, p) >= 10 and (not p or not c or max(c / p, p / c) >= 1.5):
+            moves.append((-abs(c - p), t, c, p))
+    moves.sort()
+    names = tenant_names(reader, [t for _, t, _, _ in moves[:top]])
+    before = period.previous()
+    lines = []
+    for _, t, c, p in moves[:top]:
+        who = names.get(t, "A retailer")
+        if not p:
+            lines.append(f"{who} started working with the brand's material: {fmt.count(c)} views, downloads "
+                         f"and campaign uses, none in {fmt.period_words(before.kind, before.start, before.end)}.")
+        elif not c:
+            lines.append(f"{who} did not use the brand's material at all, after {fmt.count(p)} actions the "
+                         f"{period.kind} before.")
+        else:
+            lines.append(f"{who}: {fmt.count(c)} views, downloads and campaign uses, "
+                         + (f"{c / p:.1f}× as many as" if c > p else f"{(1 - c / p) * 100:.0f}% fewer than")
+                         + f" the {period.kind} before.")
+    note = ("Retailers whose use of the brand changed the most:" if lines
+            else "No retailer's use of the brand changed markedly.")
+    return lines, note
+
+
 def unusual(reader: Reader, scope: Scope, period: Period) -> tuple[list[str], str]:
     if scope.kind == "brand":
-        return [], ("Anomaly detection watches each store's own figures; for the brand, compare the "
-                    "changes against the previous period above.")
+        return brand_movers(reader, period)
     found = anom.anomalies(reader, period)
     total = anom.count(reader, period)
     if scope.kind == "platform":

@@ -9,7 +9,7 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 INK, PREV, ACCENT = "#1d4e89", "#b8c4d6", "#e07a1f"
 plt.rcParams.update({"svg.hashsalt": "retail-saas", "font.size": 7, "font.family": "DejaVu Sans"})
@@ -66,10 +66,10 @@ def daily_bars(days: list[dt.date], series: dict[str, list[float]], ylabel: str 
 
 
 def hbars(labels: list[str], current: list[float], previous: list[float] | None = None,
-          width: float = 3.4, fmt=None) -> str:
+          width: float = 7.2, fmt=None) -> str:
     """Horizontal bars, this period (blue) and the previous (grey)."""
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(width, 0.28 * n + 0.45))
+    fig, ax = plt.subplots(figsize=(width, 0.2 * n + 0.5))
     ys = list(range(n))
     if previous is not None:
         ax.barh([y + 0.2 for y in ys], previous, height=0.4, color=PREV, label="previous period")

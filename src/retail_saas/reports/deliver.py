@@ -160,7 +160,7 @@ class Ledger:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         rec = {"entry": entry.id, "period": period.kind, "period_start": period.start.isoformat(),
                "scope": str(entry.scope), "recipients": list(entry.recipients), "files": [f.name for f in files],
-               "outcome": outcome, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+               "outcome": outcome, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         with self.path.open("a") as fh:
             fh.write(json.dumps(rec, sort_keys=True) + "\n")
             fh.flush()
@@ -218,6 +218,39 @@ def send(settings: SmtpSettings, msg: EmailMessage) -> None:
         smtp.send_message(msg)
 
 
+def _skip(entry: Entry, period: Period, reader, exc: ReportError, ledger: Ledger, export_log, dry_run: bool) -> str:
+    """No data, or a scope id the warehouse does not know: recorded, not sent, tried again next run."""
+    outcome = f"skipped: {exc}"
+    if not dry_run:
+        ledger.record(entry, period, outcome)
+        exports.record(reader, export_log, command="deliver", entry=entry.id, scope=entry.scope, period=period,
+                       recipients=entry.recipients, outcome=outcome)
+    return outcome
+
+
+def _render_and_send(entry: Entry, period: Period, database, out, settings, dry_run: bool, ledger: Ledger,
+                     export_log) -> tuple[str, list[Path]]:
+    try:
+        reader = open_reader(entry.scope, database)
+    except ReportError as exc:
+        if str(exc).startswith(f"scope {entry.scope}:"):
+            return _skip(entry, period, None, exc, ledger, export_log, dry_run), []
+        raise
+    with reader:
+        try:
+            report = build(reader, entry.scope, period)
+        except ReportError as exc:
+            return _skip(entry, period, reader, exc, ledger, export_log, dry_run), []
+        files = write(report, inside(out, entry.id, period.label), entry.formats)
+        if dry_run:
+            return "dry run", files
+        send(settings, _message(settings, entry, report, files))
+        ledger.record(entry, period, "sent", files)
+        exports.record(reader, export_log, command="deliver", entry=entry.id, scope=entry.scope, period=period,
+                       recipients=entry.recipients, files=files, outcome="sent")
+    return "sent", files
+
+
 def deliver(schedule: str | Path, as_of: dt.date, database: str | None, out: str | Path,
             ledger_path: str | Path | None = None, settings: SmtpSettings | None = None,
             dry_run: bool = False, log=print, export_log: str | Path | None = None) -> list[tuple[str, Period, str]]:
@@ -236,32 +269,14 @@ def deliver(schedule: str | Path, as_of: dt.date, database: str | None, out: str
             log(f"{entry.id}: {period.label} already sent")
             continue
         try:
-            with open_reader(entry.scope, database) as reader:
-                try:
-                    report = build(reader, entry.scope, period)
-                except ReportError as exc:  # no data, unknown scope: recorded, skipped, tried again next run
-                    outcome = f"skipped: {exc}"
-                    if not dry_run:
-                        ledger.record(entry, period, outcome)
-                        exports.record(reader, export_log, command="deliver", entry=entry.id, scope=entry.scope,
-                                       period=period, recipients=entry.recipients, outcome=outcome)
-                    results.append((entry.id, period, outcome))
-                    log(f"{entry.id}: {period.label} {outcome}")
-                    continue
-                files = write(report, inside(out, entry.id, period.label), entry.formats)
-                if dry_run:
-                    results.append((entry.id, period, "dry run"))
-                    log(f"{entry.id}: {period.label} due, {len(files)} files (dry run, not sent)")
-                    continue
-                send(settings, _message(settings, entry, report, files))
-                ledger.record(entry, period, "sent", files)
-                exports.record(reader, export_log, command="deliver", entry=entry.id, scope=entry.scope,
-                               period=period, recipients=entry.recipients, files=files, outcome="sent")
+            outcome, files = _render_and_send(entry, period, database, out, settings, dry_run, ledger, export_log)
         except (smtplib.SMTPException, OSError) as exc:
             outcome = f"failed: {type(exc).__name__}: {exc}"
-            results.append((entry.id, period, outcome))
+        results.append((entry.id, period, outcome))
+        if outcome == "sent":
+            log(f"{entry.id}: {period.label} sent to {', '.join(entry.recipients)} ({len(files)} files)")
+        elif outcome == "dry run":
+            log(f"{entry.id}: {period.label} due, {len(files)} files (dry run, not sent)")
+        else:
             log(f"{entry.id}: {period.label} {outcome}")
-            continue
-        results.append((entry.id, period, "sent"))
-        log(f"{entry.id}: {period.label} sent to {', '.join(entry.recipients)} ({len(files)} files)")
     return results

@@ -31,11 +31,20 @@ create table if not exists audit.report_exports (
 
 def record(reader, path: str | Path | None, *, command: str, scope, period, recipients=(), files=(),
            outcome: str, entry: str | None = None) -> None:
-    row = {"exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "command": command,
+    row = {"exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "command": command,
            "entry": entry, "scope": str(scope), "period_kind": period.kind, "period_start": period.start.isoformat(),
            "read_as": getattr(reader, "login", None) or getattr(reader, "warehouse", None),
            "recipients": list(recipients), "files": [Path(f).name for f in files], "outcome": outcome}
     admin = getattr(reader, "admin", None)
+    own = None
+    if reader is None:  # the scope could not be opened (unknown id): record on a plain connection
+        from .warehouse import target
+
+        if target() != "duckdb":
+            from ..postgres.connection import connect
+
+            admin = own = connect()
+            own.autocommit = True
     if admin is not None:
         with admin.cursor() as cur:
             cur.execute(DDL)
@@ -43,6 +52,8 @@ def record(reader, path: str | Path | None, *, command: str, scope, period, reci
                         "read_as, recipients, files, outcome) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                         [command, entry, row["scope"], period.kind, period.start, row["read_as"],
                          ", ".join(recipients), ", ".join(row["files"]), outcome])
+        if own is not None:
+            own.close()
         return
     if path is None:
         return

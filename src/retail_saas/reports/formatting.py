@@ -21,6 +21,14 @@ def minutes(seconds: float | None) -> str:
     return f"{m:.1f} min"
 
 
+def hours(h: float | None) -> str:
+    if h is None:
+        return "–"
+    if h < 1:
+        return f"{h * 60:.0f} min"
+    return f"{h:.1f} h" if h < 48 else f"{h / 24:.1f} days"
+
+
 def rate(v: float | None) -> str:
     return "–" if v is None else f"{v * 100:.1f}%"
 

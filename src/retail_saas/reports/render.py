@@ -42,7 +42,8 @@ def html(report: Report) -> str:
     import markupsafe
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-    sparks = [charts.spark(f.series, f.prev_series, f.current, f.previous) for f in report.figures]
+    sparks = [None if f.kpi.monthly else charts.spark(f.series, f.prev_series, f.current, f.previous)
+              for f in report.figures]
     return env.get_template("report.html.j2").render(r=report, charts=sparks,
                                                      css=markupsafe.Markup((TEMPLATES / "report.css").read_text()))
 

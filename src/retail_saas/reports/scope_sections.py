@@ -7,8 +7,23 @@ import datetime as dt
 from . import charts
 from . import formatting as fmt
 from .periods import Period
-from .sections import (BRAND_M, Section, Table, _active, _csv, _f, _rank, _ratio, _totals_table, both, daily,
-                       inbox, label, sums, tenant_names)
+from .sections import (
+    BRAND_M,
+    Section,
+    Table,
+    _active,
+    _csv,
+    _f,
+    _rank,
+    _ratio,
+    _totals_table,
+    both,
+    daily,
+    inbox,
+    label,
+    sums,
+    tenant_names,
+)
 from .warehouse import Reader
 
 # -- team ------------------------------------------------------------------------------------------------
@@ -72,7 +87,7 @@ def brand_retailers(reader: Reader, period: Period, top: int = 10) -> Section | 
              fmt.count(cur[t]["campaign_sends"]),
              fmt.change(cur[t]["actions"], prev.get(t, {}).get("actions", 0), "count")[0]] for t in ranked]
     chart = charts.hbars([names.get(t, "?")[:28] for t in ranked], [cur[t]["actions"] for t in ranked],
-                         [prev.get(t, {}).get("actions", 0) for t in ranked], width=3.6) if ranked else None
+                         [prev.get(t, {}).get("actions", 0) for t in ranked]) if ranked else None
     active = sum(1 for c in cur.values() if c["actions"])
     lead = f"{active} retailers worked with the brand's material this period, {len(prev)} in the previous one."
     return Section("retailers", "Retailers", lead,
@@ -197,8 +212,8 @@ def platform_funnel(reader: Reader, period: Period) -> Section | None:
     table = Table(["Step", "Tenants", "From the step before", "Median time from sign-up"],
                   [[label(r["step_name"]), fmt.count(r["tenants_reached"]),
                     fmt.rate(r["conversion_from_previous"]) if r["conversion_from_previous"] is not None else "",
-                    fmt.minutes(_f(r["median_hours_from_signup"]) * 3600)
-                    if r["median_hours_from_signup"] is not None else ""] for r in rows])
+                    fmt.hours(_f(r["median_hours_from_signup"]))
+                    if r["median_hours_from_signup"] is not None and r["step_order"] > 1 else ""] for r in rows])
     return Section("funnel", f"Activation funnel of {month.start:%B %Y} sign-ups",
                    f"{fmt.count(rows[0]['tenants_reached'])} tenants signed up in {month.start:%B %Y}.",
                    [table], csv=[{"section": "funnel", **r} for r in rows])

@@ -55,8 +55,8 @@ def _quote(value: str) -> str:
 def predicate(scope: Scope, ctx: dict[str, str], mart: str) -> str:
     """SQL predicate of `mart` for the scope's role: the policy's columns equal the context."""
     try:  # the access package's own builder, when it is there (issue 13)
-        from retail_saas.access import mart_filter  # type: ignore[attr-defined]
         from retail_saas.access import Scope as AccessScope  # type: ignore[attr-defined]
+        from retail_saas.access import mart_filter  # type: ignore[attr-defined]
     except ImportError:
         mart_filter = None
     if mart_filter is not None:

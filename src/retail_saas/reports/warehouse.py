@@ -18,10 +18,12 @@ ids the scoped read returned or the scope itself names.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Self
 
 from .periods import Scope
 
@@ -64,7 +66,7 @@ class Reader:
     def close(self) -> None:
         raise NotImplementedError
 
-    def __enter__(self) -> Reader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -155,10 +157,8 @@ class PostgresReader(Reader):
 
     def close(self) -> None:
         for conn in (self.scoped, self.admin):
-            try:
+            with contextlib.suppress(Exception):  # closing a dead connection
                 conn.close()
-            except Exception:  # noqa: BLE001 - closing a dead connection
-                pass
 
 
 def open_reader(scope: Scope, database: str | None = None) -> Reader:
