@@ -23,6 +23,7 @@ from .sections import (
     label,
     sums,
     tenant_names,
+    used,
 )
 from .warehouse import Reader
 
@@ -120,10 +121,10 @@ def brand_campaigns(reader: Reader, period: Period) -> Section | None:
          "campaign_copies": "sum(campaign_copies)", "campaign_sends": "sum(campaign_sends)",
          "campaign_recipients": "sum(campaign_recipients)", "asset_shares": "sum(asset_shares)",
          "notifications_sent": "sum(notifications_sent)", "notifications_delivered": "sum(notifications_delivered)"}
-    cur, prev = both(reader, "brand_daily", "activity_date_utc", None, m, period)
-    c, p = cur.get(None, {}), prev.get(None, {})
-    if not any(c.get(k) or p.get(k) for k in m):
+    found = used(reader, "brand_daily", "activity_date_utc", None, m, period)
+    if found is None:
         return None
+    c, p = found[0].get(None, {}), found[1].get(None, {})
     items = [(lbl, "count", c.get(k), p.get(k)) for lbl, k in [
         ("Campaign views", "campaign_views"), ("Campaigns used", "campaign_uses"),
         ("Campaigns copied", "campaign_copies"), ("Campaign sends", "campaign_sends"),

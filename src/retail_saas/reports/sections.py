@@ -75,9 +75,16 @@ def _active(cur: dict, prev: dict, keys: list[str]) -> bool:
     return any(row.get(k) for d in (cur, prev) for row in d.values() for k in keys)
 
 
+def used(reader, mart, date_col, dim, measures, period, keys=None) -> tuple[dict, dict] | None:
+    """Both periods by dimension (dim None: totals under key None), or None when `keys` (default: all
+    measures) are nothing in both periods: a module the scope did not use."""
+    cur, prev = both(reader, mart, date_col, dim, measures, period)
+    return (cur, prev) if _active(cur, prev, keys or list(measures)) else None
+
+
 def daily(reader: Reader, mart: str, date_col: str, dim: str, measure: str, period: Period) -> tuple[list, dict]:
     rows = reader.rows(f"select {date_col} as day, {dim} as dim, {measure} as v from {reader.rel(mart)} "
-                       f"where {date_col} >= ? and {date_col} < ? group by {date_col}, {dim}",
+                       f"where {date_col} >= ? and {date_col} < ? group by 1, 2",  # positions: dim may be a constant
                        [period.start, period.end])
     days = [period.start + dt.timedelta(days=i) for i in range((period.end - period.start).days)]
     series: dict[str, list[float]] = {}
@@ -132,9 +139,10 @@ def inbox(reader: Reader, period: Period, title: str = "Conversations") -> Secti
 
 def notifications(reader: Reader, period: Period) -> Section | None:
     m = {"sent": "sum(sent)", "delivered": "sum(delivered)", "opened": "sum(opened)", "failed": "sum(failed)"}
-    cur, prev = both(reader, "notification_daily", "activity_date", "channel", m, period)
-    if not _active(cur, prev, ["sent"]):
+    found = used(reader, "notification_daily", "activity_date", "channel", m, period, ["sent"])
+    if found is None:
         return None
+    cur, prev = found
     rows = []
     for ch in _rank(cur, "sent"):
         c, p = cur[ch], prev.get(ch, {})
@@ -153,9 +161,10 @@ def notifications(reader: Reader, period: Period) -> Section | None:
 def ai(reader: Reader, period: Period) -> Section | None:
     m = {"generations": "sum(generations)", "applied": "sum(applied)", "sent": "sum(sent)",
          "tokens": "sum(prompt_tokens + completion_tokens)"}
-    cur, prev = both(reader, "ai_daily", "activity_date", "feature", m, period)
-    if not _active(cur, prev, ["generations"]):
+    found = used(reader, "ai_daily", "activity_date", "feature", m, period, ["generations"])
+    if found is None:
         return None
+    cur, prev = found
     rows = [[label(f), fmt.count(c["generations"]), fmt.rate(_ratio(c["applied"], c["generations"])),
              fmt.count(c["tokens"]), fmt.change(c["generations"], prev.get(f, {}).get("generations", 0), "count")[0]]
             for f, c in ((f, cur[f]) for f in _rank(cur, "generations"))]
@@ -208,10 +217,10 @@ def catalog(reader: Reader, period: Period) -> Section | None:
          "syncs_finished": "sum(syncs_finished)", "syncs_succeeded": "sum(syncs_succeeded)",
          "images_uploaded": "sum(images_uploaded)", "image_bytes": "sum(image_bytes)",
          "cdn_requests": "sum(cdn_requests)", "cdn_bytes": "sum(cdn_bytes)"}
-    cur, prev = both(reader, "catalog_daily", "activity_date", None, m, period)
-    c, p = cur.get(None, {}), prev.get(None, {})
-    if not any(c.get(k) or p.get(k) for k in m):
+    found = used(reader, "catalog_daily", "activity_date", None, m, period)
+    if found is None:
         return None
+    c, p = found[0].get(None, {}), found[1].get(None, {})
     items = [("Products synced", "count", c.get("products_synced"), p.get("products_synced")),
              ("Products added", "count", c.get("products_added"), p.get("products_added")),
              ("Syncs finished", "count", c.get("syncs_finished"), p.get("syncs_finished")),
@@ -260,9 +269,10 @@ def crm(reader: Reader, period: Period) -> Section | None:
 def connections(reader: Reader, period: Period) -> Section | None:
     m = {"attempts": "sum(attempts)", "successes": "sum(successes)", "failures": "sum(failures)",
          "new_bindings": "sum(new_bindings)"}
-    cur, prev = both(reader, "binding_daily", "activity_date", "provider", m, period)
-    if not _active(cur, prev, ["attempts"]):
+    found = used(reader, "binding_daily", "activity_date", "provider", m, period, ["attempts"])
+    if found is None:
         return None
+    cur, prev = found
     rows = [[label(pv), fmt.count(c["attempts"]), fmt.count(c["new_bindings"]),
              fmt.rate(_ratio(c["failures"], c["attempts"])),
              fmt.change(_ratio(c["failures"], c["attempts"]),
