@@ -40,13 +40,16 @@ class Report:
 
     @property
     def in_words(self) -> str:
-        """Page 1's figures as sentences: the first four that moved."""
+        """Page 1's figures as sentences: the four that moved most, bad news first (a point of a
+        rate weighs like 2% of a count)."""
         before = {"day": "the day before", "week": "the week before", "month": "the month before"}[self.period.kind]
-        out = []
+        moved = []
         for f in self.figures:
             delta = fmt.change(f.current, f.previous, f.kpi.unit)[1]
-            if delta is None or f.tone == "flat" or f.kpi.monthly:
-                continue
+            if delta is not None and f.tone != "flat" and not f.kpi.monthly:
+                moved.append((f.tone != "bad", -abs(delta) * (2 if f.kpi.unit == "rate" else 1), len(moved), f, delta))
+        out = []
+        for _, _, _, f, delta in sorted(moved):
             size = f"{abs(delta):.1f} points" if f.kpi.unit == "rate" else f"{abs(delta):.0f}%"
             if f.kpi.unit == "minutes":
                 how = "slower" if delta > 0 else "faster"

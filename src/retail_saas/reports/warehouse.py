@@ -133,12 +133,11 @@ class PostgresReader(Reader):
         try:
             self.admin = connect()
             self.admin.autocommit = True
-            self.scoped = connect()
-            self.scoped.autocommit = True
         except psycopg2.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ReportError(f"cannot connect to {self.location}: {first}") from None
-        self.login = bind_postgres(self.admin, self.scoped, scope)
+        self.scoped = None
+        self.login, self.scoped = bind_postgres(self.admin, scope)
 
     def rel(self, mart: str) -> str:
         return f"{MARTS}.{mart}"
@@ -157,7 +156,7 @@ class PostgresReader(Reader):
 
     def close(self) -> None:
         for conn in (self.scoped, self.admin):
-            with contextlib.suppress(Exception):  # closing a dead connection
+            with contextlib.suppress(Exception):  # closing a dead or missing connection
                 conn.close()
 
 
