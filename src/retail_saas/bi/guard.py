@@ -9,7 +9,12 @@ request carrying any SQL text is refused with 403 before a query runs."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+# Explore sends a chart's x-axis as a SQL-typed column whose expression is
+# just the column's name: a bare identifier is no custom SQL.
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Endpoints that turn form data or a query context into SQL, or save one.
 GUARDED = ("/api/v1/chart/data", "/api/v1/chart/", "/api/v1/explore/",
@@ -21,11 +26,10 @@ SQL_KEYS = ("sqlExpression", "where", "having", "sql")
 def custom_sql(payload: Any) -> str | None:
     """The first piece of user-written SQL in a request payload, or None."""
     if isinstance(payload, dict):
-        if payload.get("expressionType") == "SQL":
-            return "an adhoc SQL expression"
         for key in SQL_KEYS:
             value = payload.get(key)
-            if isinstance(value, str) and value.strip():
+            if isinstance(value, str) and value.strip() and not (
+                    key == "sqlExpression" and IDENTIFIER.fullmatch(value.strip())):
                 return f"{key}: {value.strip()[:60]}"
         for value in payload.values():
             found = custom_sql(value)

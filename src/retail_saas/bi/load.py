@@ -13,11 +13,10 @@ import argparse
 import json
 import os
 import sys
-import uuid
 from pathlib import Path
 
 from retail_saas.bi import metrics as metric_defs
-from retail_saas.bi.spec import SERIES, Dashboard, Spec, form_data, load_spec, query_context
+from retail_saas.bi.spec import Dashboard, Spec, form_data, load_spec, query_context
 
 DATABASE_NAME = "retail_saas marts"
 OWNED = "retail_saas dashboards as code"  # marks the charts the loader owns
@@ -91,20 +90,26 @@ def upsert_datasets(db, spec: Spec, database, schemas: dict, repo: Path) -> dict
             col.is_dttm = col.column_name == ds.time or (col.type or "").upper().startswith(("DATE", "TIMESTAMP"))
             col.verbose_name = spec.labels.get(col.column_name)
             col.filterable = col.groupby = True
-        wanted = [(m.name, m.expression, m.label, m.description, m.is_rate)
+        wanted = [(m.name, m.expression, m.label, m.description, m.number_format)
                   for m in generated.get(ds.mart, [])]
-        wanted += [(name, e["sql"], e.get("label", name), "", False)
+        wanted += [(name, e["sql"], e.get("label", name), "", "SMART_NUMBER")
                    for name, e in spec.extra_metrics.get(ds.name, {}).items()]
-        table.metrics = [SqlMetric(metric_name=name, expression=expr, verbose_name=label,
-                                   description=description, d3format=".1%" if rate else None)
-                         for name, expr, label, description, rate in wanted]
+        # updated in place by name: a metric's id (and the charts that use it) stays
+        have = {m.metric_name: m for m in table.metrics}
+        metrics = []
+        for name, expr, label, description, number_format in wanted:
+            metric = have.get(name) or SqlMetric(metric_name=name)
+            metric.expression, metric.verbose_name = expr, label[:1].upper() + label[1:]
+            metric.description, metric.d3format = description, number_format
+            metrics.append(metric)
+        table.metrics = metrics
         db.session.flush()
         tables[ds.name] = table
     return tables
 
 
-def rate_metrics(repo: Path) -> set[str]:
-    return {m.name for ms in metric_defs.load(repo).values() for m in ms if m.is_rate}
+def number_formats(repo: Path) -> dict[str, str]:
+    return {m.name: m.number_format for ms in metric_defs.load(repo).values() for m in ms}
 
 
 def check_chart(chart, spec: Spec, table, where: str) -> None:
@@ -117,7 +122,8 @@ def check_chart(chart, spec: Spec, table, where: str) -> None:
                          f"dataset {chart.dataset} lacks")
 
 
-def upsert_dashboard(db, spec: Spec, dash: Dashboard, tables: dict, rates: set[str]):
+def upsert_dashboard(db, spec: Spec, dash: Dashboard, tables: dict,
+                     formats: dict[str, str]):
     from superset.models.dashboard import Dashboard as SDashboard
     from superset.models.slice import Slice
 
@@ -126,12 +132,12 @@ def upsert_dashboard(db, spec: Spec, dash: Dashboard, tables: dict, rates: set[s
         table = tables[chart.dataset]
         check_chart(chart, spec, table, f"bi/dashboards ({dash.slug})")
         name = f"{dash.title}: {chart.title}"
-        slc = db.session.query(Slice).filter_by(slice_name=name).one_or_none()
+        slc = db.session.query(Slice).filter_by(slice_name=name, description=OWNED).first()
         if slc is None:
             slc = Slice(slice_name=name)
             db.session.add(slc)
         ds = spec.datasets[chart.dataset]
-        form = form_data(chart, ds, table.id, rates)
+        form = form_data(chart, ds, table.id, formats)
         slc.viz_type = form["viz_type"]
         slc.datasource_type = "table"
         slc.datasource_id = table.id
@@ -155,6 +161,16 @@ def upsert_dashboard(db, spec: Spec, dash: Dashboard, tables: dict, rates: set[s
     return board
 
 
+def drop_stale_charts(db, boards: dict) -> None:
+    """Charts the loader made that no dashboard of bi/ has any more."""
+    from superset.models.slice import Slice
+
+    kept = {slc.id for board in boards.values() for slc in board.slices}
+    for slc in db.session.query(Slice).filter_by(description=OWNED).all():
+        if slc.id not in kept:
+            db.session.delete(slc)
+
+
 def layout(dash: Dashboard, slices: list) -> dict:
     """Rows of charts, 12 grid units wide, in the YAML's order."""
     pos = {"DASHBOARD_VERSION_KEY": "v2",
@@ -175,7 +191,8 @@ def layout(dash: Dashboard, slices: list) -> dict:
         pos[key] = {"type": "CHART", "id": key, "children": [],
                     "parents": ["ROOT_ID", "GRID_ID", row],
                     "meta": {"width": chart.width, "height": height, "chartId": slc.id,
-                             "sliceName": chart.title, "uuid": str(slc.uuid)}}
+                             "sliceName": slc.slice_name, "sliceNameOverride": chart.title,
+                             "uuid": str(slc.uuid)}}
         used += chart.width
     return pos
 
@@ -237,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
 
         database, schemas = upsert_database(db, Database, repo)
         tables = upsert_datasets(db, spec, database, schemas, repo)
-        rates = rate_metrics(repo)
-        boards = {d.slug: upsert_dashboard(db, spec, d, tables, rates) for d in spec.dashboards}
+        formats = number_formats(repo)
+        boards = {d.slug: upsert_dashboard(db, spec, d, tables, formats) for d in spec.dashboards}
+        drop_stale_charts(db, boards)
         db.session.commit()
         summary = logins.sync(db, spec, tables, boards, demo=args.demo_logins)
         db.session.commit()

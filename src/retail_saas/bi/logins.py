@@ -27,6 +27,7 @@ from pathlib import Path
 SCOPE_ROLE = "scope {}"
 TENANT_BASE_ROLE = "Gamma"
 DEMO_PREFIX = "demo_"
+PUBLIC_MART = "dim_dates"
 FALSE = {"false", "(false)", "1 = 0", "1=0", "(1 = 0)"}
 
 
@@ -52,9 +53,12 @@ def entitlement_connection():
 
 
 def scopes_by_login(conn) -> dict[str, list]:
+    """Every login of the store with all its scopes, active or not:
+    mart_filter reads only the active ones, so a login whose entitlement
+    expired or has not started yet exists in Superset and sees no row."""
     from retail_saas.access import list_scopes
     out: dict[str, list] = {}
-    for scope in list_scopes(conn):
+    for scope in list_scopes(conn, include_inactive=True):
         out.setdefault(scope.login, []).append(scope)
     return out
 
@@ -82,6 +86,13 @@ def grant_demo_logins(conn, engine) -> list[str]:
         grant(conn, login, level, **ids)
         made.append(login)
     return made
+
+
+def active(scope) -> bool:
+    """Whether a scope is in force now: every level reads the public
+    dim_dates, so mart_filter says 'false' there only for an inactive one."""
+    from retail_saas.access import mart_filter
+    return mart_filter([scope], PUBLIC_MART) != "false"
 
 
 def _perm_role(sm, name: str):
@@ -122,7 +133,7 @@ def sync(db, spec, tables: dict, boards: dict, demo: bool = False) -> str:
     for login in sorted(managed):
         mine = scopes.get(login, [])
         role = _perm_role(sm, SCOPE_ROLE.format(login))
-        levels = {s.level for s in mine}
+        levels = {s.level for s in mine if active(s)}
         readable = []
         if "platform_admin" not in levels:
             for name, table in tables.items():

@@ -37,6 +37,15 @@ class Metric:
     expression: str
     is_rate: bool
 
+    @property
+    def number_format(self) -> str:
+        """How Superset shows the value: rates in %, seconds as a duration."""
+        if self.name.endswith("_rate") or "_rate_" in self.name:
+            return ".1%"
+        if "seconds" in self.name:
+            return "DURATION_SEC"
+        return ",.1f" if self.is_rate else "SMART_NUMBER"
+
 
 def _mart(ref: str) -> str:
     return re.fullmatch(r"ref\('([^']+)'\)", ref.strip()).group(1)

@@ -4,6 +4,7 @@ Pure Python: used by the loader (in .venv-bi) and by the tests."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,11 +104,11 @@ def _simple_filters(chart: Chart, time: str | None) -> list[dict]:
 
 
 def form_data(chart: Chart, dataset: Dataset, dataset_id: int,
-              rate_metrics: set[str]) -> dict:
-    """The chart's params, as Explore saves them."""
+              formats: dict[str, str]) -> dict:
+    """The chart's params, as Explore saves them; `formats`: metric -> d3 format."""
     time = dataset.time if chart.timed else None
-    rate = all(m in rate_metrics for m in chart.metrics)
-    number = ".1%" if rate else "SMART_NUMBER"
+    shown = {formats.get(m, "SMART_NUMBER") for m in chart.metrics}
+    number = shown.pop() if len(shown) == 1 else "SMART_NUMBER"
     form = {"datasource": f"{dataset_id}__table", "viz_type": VIZ[chart.kind],
             "adhoc_filters": _simple_filters(chart, time), "extra_form_data": {},
             "row_limit": chart.limit or 10000, "color_scheme": "supersetColors"}
@@ -134,8 +135,8 @@ def form_data(chart: Chart, dataset: Dataset, dataset_id: int,
                     timeseries_limit_metric=None if chart.order else chart.metrics[0],
                     server_pagination=False, table_timestamp_format="smart_date",
                     show_cell_bars=True, include_search=False, page_length=0,
-                    column_config={m: {"d3NumberFormat": ".1%"}
-                                   for m in chart.metrics if m in rate_metrics})
+                    column_config={m: {"d3NumberFormat": formats[m]}
+                                   for m in chart.metrics if m in formats})
     elif chart.kind == "pie":
         form.update(metric=chart.metrics[0], groupby=chart.groupby, donut=True,
                     show_labels=True, label_type="key_percent", show_legend=True,
@@ -167,3 +168,18 @@ def query_context(chart: Chart, dataset: Dataset, dataset_id: int, form: dict) -
     return {"datasource": {"id": dataset_id, "type": "table"}, "force": False,
             "queries": [query], "form_data": form, "result_format": "json",
             "result_type": "full"}
+
+
+BI_URL = "http://127.0.0.1:8088/superset/dashboard/{}/"
+
+
+def marts_read(dataset: Dataset) -> list[str]:
+    """The marts a dataset's SQL selects from (seeds are no public model)."""
+    return sorted(set(re.findall(r"\{marts\}\.(\w+)", dataset.sql)))
+
+
+def exposure_of(spec: Spec, dash: Dashboard) -> dict:
+    """What models/exposures.yml must say of a dashboard: url and marts."""
+    marts = sorted({m for c in dash.charts for m in marts_read(spec.datasets[c.dataset])})
+    return {"name": dash.exposure, "url": BI_URL.format(dash.slug),
+            "depends_on": [f"ref('{m}')" for m in marts]}
