@@ -283,6 +283,21 @@ def test_exposures_point_at_their_dashboards():
     assert len(dashboards) == len(boards)
 
 
+ADMIN_ROWS: dict[str, list] = {}
+
+
+def admin_rows(admin: Api, chart: dict, scope: list[dict]) -> list[tuple]:
+    """The platform admin's rows of a chart with `scope` added as filters
+    (cached: the retailer, team lead and agent share tenant scopes)."""
+    key = json.dumps([chart["id"], scope])
+    if key not in ADMIN_ROWS:
+        qc = json.loads(json.dumps(chart["qc"]))
+        for q in qc["queries"]:
+            q["filters"] = q["filters"] + scope
+        ADMIN_ROWS[key] = normal(rows_of(admin.post("/api/v1/chart/data", qc)))
+    return ADMIN_ROWS[key]
+
+
 @pytest.mark.parametrize("login", LOGINS)
 def test_every_chart_shows_exactly_the_logins_rows(bi, admin, charts, login):
     """As `login`, every chart: data equals the admin's same query with the
@@ -296,11 +311,7 @@ def test_every_chart_shows_exactly_the_logins_rows(bi, admin, charts, login):
             assert mine.status_code in (403, 404), (login, chart["name"], mine.status_code)
             refused += 1
             continue
-        qc = json.loads(json.dumps(chart["qc"]))
-        for q in qc["queries"]:
-            q["filters"] = q["filters"] + scope
-        expected = rows_of(admin.post("/api/v1/chart/data", qc))
-        assert normal(rows_of(mine)) == normal(expected), (login, chart["name"])
+        assert normal(rows_of(mine)) == admin_rows(admin, chart, scope), (login, chart["name"])
         checked += 1
     assert checked >= 10 and checked + refused == len(charts)
 
@@ -400,11 +411,14 @@ def test_figures_equal_the_marts(bi, charts):
     brand = Api(bi["base"], "t_brand", bi["passwords"]["t_brand"])
     chart = next(c for c in charts if c["name"] == "Brand overview: Top retailers")
     got = rows_of(brand.get(f"/api/v1/chart/{chart['id']}/data/"))
-    want = con.sql(
+    every = dict(con.sql(
         "select t.tenant_name, sum(r.activity) from marts.brand_top_retailers r "
         "join marts.dim_tenants t using (tenant_id) "
-        f"where r.brand_id = '{ids['brand']}' group by 1 order by 2 desc, 1 limit 10").fetchall()
-    assert sorted((r["retailer_name"], r["retailer_activity"]) for r in got) == sorted(want)
+        f"where r.brand_id = '{ids['brand']}' group by 1").fetchall())
+    top = sorted(every.values(), reverse=True)[:10]
+    # the ten largest figures (ties at the cut may bring either name), by name
+    assert sorted((r["retailer_activity"] for r in got), reverse=True) == top
+    assert all(every[r["retailer_name"]] == r["retailer_activity"] for r in got)
     con.close()
 
 

@@ -32,14 +32,12 @@ export RETAIL_SAAS_PROJECT_DIR="$PWD"
 port="${RETAIL_SAAS_BI_PORT:-8088}"
 mkdir -p "$RETAIL_SAAS_BI_HOME"
 
-echo "==> Superset metadata in $RETAIL_SAAS_BI_HOME/superset.db"
-"$venv/bin/superset" db upgrade >"$RETAIL_SAAS_BI_HOME/upgrade.log" 2>&1 \
-  || { tail -20 "$RETAIL_SAAS_BI_HOME/upgrade.log" >&2; exit 1; }
-"$venv/bin/superset" init >"$RETAIL_SAAS_BI_HOME/init.log" 2>&1 \
-  || { tail -20 "$RETAIL_SAAS_BI_HOME/init.log" >&2; exit 1; }
+echo "==> Superset metadata in $RETAIL_SAAS_BI_HOME/superset.db; loading bi/"
 demo=()
 [ "${RETAIL_SAAS_BI_DEMO:-1}" = 1 ] && demo=(--demo-logins)
-"$venv/bin/python" -m retail_saas.bi.load --repo "$PWD" "${demo[@]}"
+# one process: metadata migrations, roles, then the dashboards and logins
+"$venv/bin/python" -m retail_saas.bi.load --repo "$PWD" "${demo[@]}" \
+  2>"$RETAIL_SAAS_BI_HOME/load.log" || { grep -v '^WARNI\|^INFO' "$RETAIL_SAAS_BI_HOME/load.log" | tail -20 >&2; exit 1; }
 
 [ "${1:-serve}" = load ] && exit 0
 echo "==> serving http://127.0.0.1:$port/  (log in with a user above; Ctrl-C stops)"

@@ -235,6 +235,22 @@ def metadata(spec: Spec, dash: Dashboard, slices: list, tables: dict) -> dict:
             "description": dash.description}
 
 
+def init_metadata() -> None:
+    """`superset db upgrade` and `superset init` in this process (one app
+    start instead of three); the role sync runs once per Superset version."""
+    from flask_migrate import upgrade
+    from superset import appbuilder, security_manager
+
+    from retail_saas.bi.logins import home
+
+    upgrade()
+    stamp = home() / f".init-{appbuilder.app.config['VERSION_STRING']}"
+    if not stamp.exists():
+        appbuilder.add_permissions(update_perms=True)
+        security_manager.sync_role_definitions()
+        stamp.touch()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, default=Path.cwd())
@@ -251,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         from superset.models.core import Database
 
         from retail_saas.bi import logins
+
+        init_metadata()
 
         database, schemas = upsert_database(db, Database, repo)
         tables = upsert_datasets(db, spec, database, schemas, repo)
