@@ -12,8 +12,9 @@
     {%- endif -%}
     {%- set ident = modules.re.compile('^[a-z_][a-z0-9_]*$') -%}
     {%- set levels = cfg.get('levels', {}) -%}
-    {%- set names = [cfg.get('schema', 'marts'), cfg.get('context',
-        'retail_saas')] -%}
+    {%- set names = [cfg.get('schema', 'marts')]
+        + cfg.get('indexes', {}).get('columns', [])
+        + cfg.get('indexes', {}).get('levels', []) -%}
     {%- set seen = {} -%}
     {%- for level, marts in levels.items() -%}
         {%- do names.append(level) -%}
@@ -29,6 +30,11 @@
     {%- endfor -%}
     {%- for role, grants in cfg.get('roles', {}).items() -%}
         {%- do names.append(role) -%}
+        {%- if not role.startswith('analytics_') -%}
+            {{ exceptions.raise_compiler_error(
+                'access_policies: role ' ~ role ~ ' does not start with'
+                ~ ' analytics_ (its level is the rest of its name)') }}
+        {%- endif -%}
         {%- if grants != 'all' -%}
             {%- for level, columns in grants.items() -%}
                 {%- if level not in levels -%}
@@ -63,9 +69,10 @@
     row). A mart in no level gets level none and one rule (the role(s)
     with `all`): platform admin only, and a warning. A declared mart that
     is not a model, or a rule column the mart lacks, is an error. -#}
-{% macro access_marts() -%}
+{% macro access_marts(schema=none) -%}
     {%- set cfg = access_declaration() -%}
-    {%- set schema = cfg.get('schema', 'marts') -%}
+    {%- set declared = cfg.get('schema', 'marts') -%}
+    {%- set schema = schema or declared -%}
     {%- set level_of = {} -%}
     {%- for level, marts in cfg.get('levels', {}).items() -%}
         {%- for m in marts -%}
@@ -74,8 +81,12 @@
     {%- endfor -%}
     {%- set out = [] -%}
     {%- set found = [] -%}
+    {#- a model belongs to the marts by its configured schema, so that a
+        write-audit-publish run building them elsewhere still finds them;
+        `schema` is where their tables are now. -#}
     {%- for node in graph.nodes.values()
-            if node.resource_type == 'model' and node.schema == schema -%}
+            if node.resource_type == 'model'
+            and (node.config.schema or node.schema) == declared -%}
         {%- set name = node.alias or node.name -%}
         {%- if not modules.re.match('^[a-z_][a-z0-9_]*$', name) -%}
             {{ exceptions.raise_compiler_error(
@@ -87,7 +98,8 @@
         {%- set rules = [] -%}
         {%- for role, grants in cfg.get('roles', {}).items() -%}
             {%- if grants == 'all' -%}
-                {%- do rules.append({'role': role, 'columns': []}) -%}
+                {%- do rules.append({'role': role, 'columns': [],
+                    'scope': access_scope_level(role)}) -%}
             {%- elif level is not none and level in grants -%}
                 {%- for c in grants[level] if c not in cols -%}
                     {{ exceptions.raise_compiler_error(
@@ -96,11 +108,12 @@
                         ~ ' is isolated by') }}
                 {%- endfor -%}
                 {%- do rules.append({'role': role,
-                    'columns': grants[level]}) -%}
+                    'columns': grants[level],
+                    'scope': access_scope_level(role)}) -%}
             {%- endif -%}
         {%- endfor -%}
         {%- if level is none and execute -%}
-            {%- do log('access: ' ~ schema ~ '.' ~ name ~ ' is in no level'
+            {%- do log('access: ' ~ declared ~ '.' ~ name ~ ' is in no level'
                 ~ ' of var access_policies: platform admin only', info=true)
             -%}
         {%- endif -%}
@@ -111,28 +124,40 @@
     {%- endfor -%}
     {%- for m in level_of if m not in found -%}
         {{ exceptions.raise_compiler_error(
-            'access_policies: ' ~ m ~ ' is not a model in schema ' ~ schema)
-        }}
+            'access_policies: ' ~ m ~ ' is not a model in schema '
+            ~ declared) }}
     {%- endfor -%}
     {{ return(out | sort(attribute='name')) }}
 {%- endmacro %}
 
 
-{#- The row filter of one rule: each column equals the session's
-    <context>.<column>; an unset or empty setting is null, so it matches
-    nothing. `missing_ok` is how the adapter's current_setting() is told
-    not to fail on an unset variable (PostgreSQL: true = missing ok;
-    Redshift: false = error_if_undefined off). -#}
-{% macro access_predicate(columns, missing_ok='true') -%}
-    {%- set ctx = access_declaration().get('context', 'retail_saas') -%}
+{#- The entitlement level of a group role: its name without analytics_
+    (analytics_retailer -> retailer), the `level` of access.user_scopes. -#}
+{% macro access_scope_level(role) -%}
+    {{ return(role[('analytics_' | length):]) }}
+{%- endmacro %}
+
+
+{#- The PostgreSQL row filter of one rule: the row's isolating columns
+    are among the ids of an active entitlement of `current_user` at this
+    scope level, looked up by access.scope_keys (security definer: the
+    entitlements themselves are not readable by analysts). No session
+    setting is read, so none can widen the rows. The first column is an
+    `= any(initplan array)` (the lookup runs once per statement, and an
+    index on (tenant_id, ...) serves it); with two or more columns the
+    exact tuple is checked too (an agency's two (tenant, team) scopes do
+    not mix into a third).
+    [] = any active entitlement of the level. -#}
+{% macro access_predicate(scope, columns) -%}
+    {%- set lookup = "(select access.scope_keys(current_user, '" ~ scope
+        ~ "', '{" -%}
     {%- if columns | length == 0 -%}
-        true
+        ''::text = any ({{ lookup }}}'))::text[])
     {%- else -%}
-        {%- for c in columns -%}
-            {{ c }} = nullif(current_setting('{{ ctx }}.{{ c }}', {{
-            missing_ok }}), '')
-            {%- if not loop.last %}
-        and {% endif -%}
-        {%- endfor -%}
+        {{ columns[0] }} = any ({{ lookup }}{{ columns[0] }}}'))::text[])
+        {%- if columns | length > 1 %}
+        and jsonb_build_array({{ columns | join(', ') }})::text
+            = any ({{ lookup }}{{ columns | join(',') }}}'))::text[])
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

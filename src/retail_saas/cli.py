@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     from retail_saas.insights.cli import add_parser as add_insights
 
     add_insights(sub)
+    from retail_saas.access.cli import add_audit_parser, add_parser as add_access
+
+    add_access(sub)
+    add_audit_parser(sub)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -37,7 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description=(
             "Start a private PostgreSQL (installed with apt-get if missing) on 127.0.0.1 with "
             "its own port and data directory, and print the PG* variables to use it: "
-            "eval \"$(retail-saas pg-server start)\"."
+            "eval \"$(retail-saas pg-server start)\". Password (SCRAM) authentication: the "
+            "superuser's generated password is in <dir>/secret/ (PGPASSFILE points to it)."
         ),
     )
     s.add_argument("action", choices=["start", "stop", "status"])
@@ -70,7 +71,7 @@ def _server(args: argparse.Namespace) -> int:
     try:
         if args.action == "start":
             server.start()
-            for k, v in server.env.items():
+            for k, v in server.client_env.items():
                 print(f"export {k}={shlex.quote(v)}")
         elif args.action == "stop":
             server.keep = not args.purge

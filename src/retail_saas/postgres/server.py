@@ -35,15 +35,47 @@ import tempfile
 import time
 from pathlib import Path
 
-# Trust on loopback is fine for a private throw-away server that listens
-# on 127.0.0.1 only; `fsync = off` and friends make tests fast and are
-# harmless for data that is regenerated on every run.
+# Password (SCRAM) authentication even on loopback: any local OS user can
+# reach 127.0.0.1, so trust would let anyone log in as the dbt user and
+# bypass every policy. The superuser's password is generated at initdb
+# and kept in <base>/secret/ (mode 0600, outside the repository).
+# `fsync = off` and friends make tests fast and are harmless for data that
+# is regenerated on every run.
 FAST_SETTINGS = {
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
 }
 CONF_MARK = "# --- retail_saas private server ---"
+HBA = """# retail_saas private server: password (SCRAM) for everyone
+local   all   all                  scram-sha-256
+host    all   all   127.0.0.1/32   scram-sha-256
+"""
+# pgaudit: every read of a table the audit role may select is logged
+# (object audit logging); csv logs are loaded into schema audit by
+# `retail-saas audit load` (docs/access.md).
+AUDIT_ROLE = "retail_saas_auditor"
+# Side channels a superuser can close (docs/access.md): view definitions
+# and rewrite rules of every relation are readable by any user by
+# default. Revoked in template1 (so every new database inherits it) and
+# in the server's database; superusers and owners' tools are unaffected.
+HARDEN = [
+    "revoke execute on function pg_get_viewdef(oid), pg_get_viewdef(oid, boolean), "
+    "pg_get_viewdef(oid, integer), pg_get_viewdef(text), pg_get_viewdef(text, boolean), "
+    "pg_get_ruledef(oid), pg_get_ruledef(oid, boolean), pg_get_functiondef(oid) from public",
+    "revoke select on pg_catalog.pg_rewrite from public",
+]
+AUDIT_SETTINGS = {
+    "shared_preload_libraries": "'pgaudit'",
+    "pgaudit.role": f"'{AUDIT_ROLE}'",
+    "pgaudit.log": "'role'",
+    "pgaudit.log_relation": "on",
+    "logging_collector": "on",
+    "log_destination": "'csvlog'",
+    "log_directory": "'log'",
+    "log_filename": "'postgresql-%Y%m%d-%H%M%S.log'",
+    "log_rotation_size": "'100MB'",
+}
 
 
 class ServerError(RuntimeError):
@@ -106,6 +138,50 @@ def install_postgresql(timeout: float = 1200) -> float:
     return secs
 
 
+def _apt_install(packages: list[str], timeout: float = 1200) -> None:
+    if not shutil.which("apt-get"):
+        raise ServerError(f"{' '.join(packages)} not installed and apt-get is not available")
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        if not shutil.which("sudo"):
+            raise ServerError(f"installing {' '.join(packages)} needs root (no sudo)")
+        prefix = ["sudo", "-n"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    cmd = prefix + ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    if res.returncode != 0:  # the package lists may be stale or missing
+        subprocess.run(prefix + ["apt-get", "update", "-q"], env=env, capture_output=True,
+                       timeout=timeout)
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    if res.returncode != 0:
+        tail = (res.stdout + res.stderr)[-2000:]
+        raise ServerError(f"{' '.join(cmd)} failed ({res.returncode}):\n{tail}")
+
+
+def pgaudit_available(bindir: Path) -> bool:
+    """pgaudit's library is installed for this PostgreSQL major."""
+    res = subprocess.run([str(bindir / "pg_config"), "--pkglibdir"], capture_output=True,
+                         text=True) if (bindir / "pg_config").exists() else None
+    libdir = Path(res.stdout.strip()) if res and res.returncode == 0 else \
+        Path("/usr/lib/postgresql") / bindir.parent.name / "lib"
+    return (libdir / "pgaudit.so").exists()
+
+
+def ensure_pgaudit(bindir: Path, install: bool = True) -> float:
+    """Install Debian's postgresql-<major>-pgaudit when missing. Seconds."""
+    if pgaudit_available(bindir):
+        return 0.0
+    if not install:
+        raise ServerError("pgaudit is not installed for this PostgreSQL")
+    major = bindir.parent.name
+    t0 = time.monotonic()
+    _log(f"pgaudit not found: apt-get install postgresql-{major}-pgaudit")
+    _apt_install([f"postgresql-{major}-pgaudit"])
+    if not pgaudit_available(bindir):
+        raise ServerError(f"postgresql-{major}-pgaudit installed but pgaudit.so not found")
+    return time.monotonic() - t0
+
+
 def ensure_bindir(install: bool = True) -> tuple[Path, float]:
     """(bindir, seconds spent installing)."""
     d = find_bindir()
@@ -154,6 +230,8 @@ class PostgresServer:
         install: bool = True,
         keep: bool | None = None,
         fast: bool = True,
+        audit: bool = True,
+        max_connections: int = 120,
     ) -> None:
         base_dir = base_dir or os.environ.get("RETAIL_SAAS_PG_DIR")
         self._own_base = base_dir is None
@@ -165,6 +243,8 @@ class PostgresServer:
         # A temporary base is removed at stop(); a given one is kept.
         self.keep = (not self._own_base) if keep is None else keep
         self.fast = fast
+        self.audit = audit
+        self.max_connections = max_connections
         self.bindir: Path | None = None
         self.timings: dict[str, float] = {}
         self._user = _server_os_user()
@@ -187,15 +267,67 @@ class PostgresServer:
         return self.base_dir / "server.log"
 
     @property
+    def secret_file(self) -> Path:
+        """The superuser's generated password (0600, never in the repo)."""
+        assert self.base_dir is not None
+        return self.base_dir / "secret" / "superuser"
+
+    @property
+    def passfile(self) -> Path:
+        """A libpq password file for this server (PGPASSFILE)."""
+        assert self.base_dir is not None
+        return self.base_dir / "secret" / "pgpass"
+
+    @property
+    def audit_log_dir(self) -> Path:
+        """Where the csv logs (pgaudit's lines among them) are written."""
+        return self.data_dir / "log"
+
+    def password(self) -> str:
+        try:
+            return self.secret_file.read_text().strip()
+        except OSError:
+            raise ServerError(
+                f"no password file {self.secret_file}: this data directory predates password "
+                "authentication; remove it (retail-saas pg-server stop --purge) and start again"
+            ) from None
+
+    @property
     def env(self) -> dict[str, str]:
         """PG* variables for clients (psql, psycopg2, dbt's postgres target)."""
         return {
             "PGHOST": "127.0.0.1",
             "PGPORT": str(self.port),
             "PGUSER": self.superuser,
-            "PGPASSWORD": "",
+            "PGPASSWORD": self.password(),
             "PGDATABASE": self.database,
         }
+
+    @property
+    def client_env(self) -> dict[str, str]:
+        """Like env, but the password stays in PGPASSFILE (for printing)."""
+        env = {k: v for k, v in self.env.items() if k != "PGPASSWORD"}
+        env["PGPASSFILE"] = str(self.passfile)
+        return env
+
+    def _write_secret(self) -> str:
+        """Generate the superuser's password (once) into secret/."""
+        import secrets
+
+        d = self.secret_file.parent
+        d.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(d, 0o700)
+        if not self.secret_file.exists():
+            fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(24) + "\n")
+        return self.password()
+
+    def _write_passfile(self) -> None:
+        line = f"127.0.0.1:{self.port}:*:{self.superuser}:{self.password()}\n"
+        fd = os.open(self.passfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(line)
 
     # -- helpers ---------------------------------------------------------------
     def _run(self, args: list[str], timeout: float = 120, check: bool = True):
@@ -243,10 +375,13 @@ class PostgresServer:
             "unix_socket_directories": f"'{self.socket_dir}'",
             "timezone": "'UTC'",
             "log_timezone": "'UTC'",
-            "max_connections": "50",
+            "max_connections": str(self.max_connections),
+            "password_encryption": "'scram-sha-256'",
         }
         if self.fast:
             settings.update(FAST_SETTINGS)
+        if self.audit:
+            settings.update(AUDIT_SETTINGS)
         block = "\n".join(f"{k} = {v}" for k, v in settings.items())
         conf.write_text(f"{text.rstrip()}\n\n{CONF_MARK}\n{block}\n")
 
@@ -295,11 +430,30 @@ class PostgresServer:
         self._chown(self.socket_dir)
 
         t1 = time.monotonic()
+        if self.audit:
+            self.timings["install pgaudit"] = ensure_pgaudit(self.bindir, self.install)
         if not (self.data_dir / "PG_VERSION").exists():
-            self._run([
-                self._bin("initdb"), "-D", str(self.data_dir), "-U", self.superuser,
-                "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync",
-            ])
+            secret = self._write_secret()
+            # initdb (as the server's OS user) reads the password from a
+            # file of its own, removed right after.
+            pwfile = self.base_dir / "initdb.pw"
+            fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secret + "\n")
+            self._chown(pwfile)
+            try:
+                self._run([
+                    self._bin("initdb"), "-D", str(self.data_dir), "-U", self.superuser,
+                    "--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=UTF8",
+                    "--no-locale", "--no-sync",
+                ])
+            finally:
+                pwfile.unlink(missing_ok=True)
+        self.password()  # an old trust-only data directory fails here
+        hba = self.data_dir / "pg_hba.conf"
+        if hba.read_text() != HBA:
+            hba.write_text(HBA)
+            self._chown(hba)
         self.timings["initdb"] = time.monotonic() - t1
 
         if self.is_running():
@@ -308,6 +462,7 @@ class PostgresServer:
         else:
             self._start_server()
         self._started = True
+        self._write_passfile()
 
         t3 = time.monotonic()
         self._create_database()
@@ -354,7 +509,7 @@ class PostgresServer:
             try:
                 psycopg2.connect(
                     host="127.0.0.1", port=self.port, user=self.superuser, dbname="postgres",
-                    connect_timeout=3,
+                    password=self.password(), connect_timeout=3,
                 ).close()
                 return
             except psycopg2.OperationalError as e:
@@ -362,18 +517,29 @@ class PostgresServer:
                     raise ServerError(f"server not accepting connections: {e}{self._log_tail()}")
                 time.sleep(0.2)
 
-    def _create_database(self) -> None:
+    def _exec(self, dbname: str, *stmts: str) -> list:
         import psycopg2
 
-        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.superuser, dbname="postgres")
+        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.superuser,
+                                dbname=dbname, password=self.password())
         try:
             conn.autocommit = True
+            out = []
             with conn.cursor() as cur:
-                cur.execute("select 1 from pg_database where datname = %s", (self.database,))
-                if cur.fetchone() is None:
-                    cur.execute(f'create database "{self.database}"')
+                for s in stmts:
+                    cur.execute(s)
+                    out.append(cur.fetchall() if cur.description else None)
+            return out
         finally:
             conn.close()
+
+    def _create_database(self) -> None:
+        self._exec("template1", *HARDEN)
+        (found,) = self._exec("postgres", f"select 1 from pg_database where datname = "
+                                          f"'{self.database}'")
+        if not found:
+            self._exec("postgres", f'create database "{self.database}"')
+        self._exec(self.database, *HARDEN)
 
     def stop(self) -> None:
         """Stop the server; remove the base directory unless keep."""
