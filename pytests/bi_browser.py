@@ -27,7 +27,7 @@ RENDERED = ("canvas, svg, table, .big_number, .superset-legacy-chart-big-number,
             ".header-line, [data-test=no-results], .no-results, .empty-state, .ant-empty")
 
 
-def open_dashboard(page, base: str, slug: str, out: Path, timeout_s: float = 90) -> dict:
+def open_dashboard(page, base: str, slug: str, out: Path, timeout_s: float = 180) -> dict:
     start = time.monotonic()
     page.goto(f"{base}/superset/dashboard/{slug}/?standalone=1", wait_until="domcontentloaded")
     page.wait_for_selector(".dashboard-component-chart-holder", timeout=timeout_s * 1000)
@@ -60,6 +60,8 @@ def main(base: str, login: str, password: str, out: str, *slugs: str) -> int:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(180_000)  # a busy 2-core machine
+        page.set_default_navigation_timeout(180_000)
         page.goto(f"{base}/login/")
         page.fill("#username", login)
         page.fill("#password", password)

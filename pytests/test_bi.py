@@ -29,6 +29,7 @@ import shutil
 import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -36,7 +37,6 @@ import duckdb
 import pytest
 import requests
 import yaml
-
 from conftest import REPO, dbt_env, generate_lake, run_dbt
 
 pytestmark = pytest.mark.slow
@@ -303,17 +303,24 @@ def test_every_chart_shows_exactly_the_logins_rows(bi, admin, charts, login):
     """As `login`, every chart: data equals the admin's same query with the
     scope added as plain filters; charts of unreadable datasets are refused."""
     api = Api(bi["base"], login, bi["passwords"][login])
-    checked = refused = 0
-    for chart in charts:
+
+    def check(chart: dict) -> str:
         scope = scope_filters(login, bi["ids"], chart["dataset"])
         mine = api.get(f"/api/v1/chart/{chart['id']}/data/")
         if scope is None:
             assert mine.status_code in (403, 404), (login, chart["name"], mine.status_code)
-            refused += 1
-            continue
+            return "refused"
         assert normal(rows_of(mine)) == admin_rows(admin, chart, scope), (login, chart["name"])
-        checked += 1
-    assert checked >= 10 and checked + refused == len(charts)
+        return "checked"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # the server has 8 threads
+        outcomes = list(pool.map(check, charts))
+    assert outcomes.count("checked") >= 10 and len(outcomes) == len(charts)
+    if login == "t_lead":
+        # contact_grades (CRM) is tenant detail, not for a team lead: no CRM
+        # dashboard, while the retailer's overview is listed
+        slugs = {d["slug"] for d in api.listing("dashboard")}
+        assert "crm-automations" not in slugs and "retailer-overview" in slugs, slugs
 
 
 def test_no_row_of_another_scope_is_visible(bi, admin, charts):
@@ -422,6 +429,12 @@ def test_figures_equal_the_marts(bi, charts):
     con.close()
 
 
+def column(header: list[str], metric: str) -> int:
+    """A metric's column in a CSV export: its name or its label."""
+    names = {metric, metric.replace("_", " ").capitalize()}
+    return next(i for i, h in enumerate(header) if h in names)
+
+
 def test_a_retailer_saves_its_own_chart_and_exports_csv(bi, admin, charts):
     ids = bi["ids"]
     api = Api(bi["base"], "t_retailer", bi["passwords"]["t_retailer"])
@@ -442,8 +455,9 @@ def test_a_retailer_saves_its_own_chart_and_exports_csv(bi, admin, charts):
     chart_id = r.json()["id"]
     export = api.get(f"/api/v1/chart/{chart_id}/data/", params={"format": "csv"})
     assert export.status_code == 200, export.text[:300]
-    got = {row["channel_name"]: int(row["inbox_inbound"])
-           for row in csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")))}
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    inbound = column(rows[0], "inbox_inbound")
+    got = {row[0]: int(float(row[inbound])) for row in rows[1:]}
     con = duckdb.connect(str(bi["marts"]), read_only=True)
     want = dict(con.sql(
         "select c.display_name, sum(m.inbound) from marts.inbox_daily m join "
@@ -458,9 +472,9 @@ def test_a_retailer_saves_its_own_chart_and_exports_csv(bi, admin, charts):
     assert mine.status_code == everyone.status_code == 200
 
     def total(resp):
-        rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
-        return sum(float(r[k]) for r in rows for k in r if k.startswith("Inbox inbound")
-                   or k == "inbox_inbound")
+        rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
+        inbound = column(rows[0], "inbox_inbound")
+        return sum(float(row[inbound]) for row in rows[1:])
     con = duckdb.connect(str(bi["marts"]), read_only=True)
     (tenant_total,) = con.sql("select sum(inbound) from marts.inbox_daily "
                               f"where tenant_id = '{ids['tenant']}'").fetchone()
@@ -489,10 +503,12 @@ def browse(bi, login: str, slugs: list[str]) -> dict:
 def test_dashboards_render_in_chromium(bi, login):
     api = Api(bi["base"], login, bi["passwords"][login])
     slugs = sorted(d["slug"] for d in api.listing("dashboard"))
+    # listed only where every dataset of the dashboard is readable
     if login == "t_brand":
         assert slugs == ["brand-center", "brand-overview"]
     else:
-        assert "saas-platform" not in slugs and len(slugs) == 10, slugs
+        assert slugs == ["ai-assist", "catalog", "channel-bindings", "crm-automations",
+                         "inbox-sla", "notifications", "retailer-overview", "templates"]
     report = browse(bi, login, slugs)
     for slug, page in report.items():
         assert page["errors"] == [], (slug, page["errors"])

@@ -110,6 +110,8 @@ def run_target(target: str, env: dict, rounds: int) -> list[tuple]:
             for title, times in measure(base, login, passwords[login], rounds).items():
                 rows.append((target, login, title, len(times), statistics.median(times),
                              p95(times), max(times)))
+                print(f"{target} {login} {title}: p95 {p95(times):.3f} s", file=sys.stderr,
+                      flush=True)
     finally:
         server.terminate()
         server.wait(timeout=60)

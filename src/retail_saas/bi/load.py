@@ -36,7 +36,8 @@ def database_uri(repo: Path) -> tuple[str, dict, dict[str, str]]:
             database=os.environ.get("PGDATABASE", "retail_saas"))
         return url.render_as_string(hide_password=False), {}, schemas
     if target != "duckdb":
-        raise SystemExit(f"error: RETAIL_SAAS_TARGET={target}: the dashboards read duckdb or postgres")
+        raise SystemExit(f"error: RETAIL_SAAS_TARGET={target}: "
+                         "the dashboards read duckdb or postgres")
     path = Path(os.environ.get("RETAIL_SAAS_DUCKDB_PATH", repo / "target/retail_saas.duckdb"))
     if not path.is_file():
         raise SystemExit(f"error: no marts at {path}: run scripts/main.sh first "
@@ -87,7 +88,8 @@ def upsert_datasets(db, spec: Spec, database, schemas: dict, repo: Path) -> dict
         db.session.flush()
         table.fetch_metadata()
         for col in table.columns:
-            col.is_dttm = col.column_name == ds.time or (col.type or "").upper().startswith(("DATE", "TIMESTAMP"))
+            kind = (col.type or "").upper()
+            col.is_dttm = col.column_name == ds.time or kind.startswith(("DATE", "TIMESTAMP"))
             col.verbose_name = spec.labels.get(col.column_name)
             col.filterable = col.groupby = True
         wanted = [(m.name, m.expression, m.label, m.description, m.number_format)
