@@ -42,7 +42,11 @@ def open_dashboard(page, base: str, slug: str, out: Path, timeout_s: float = 180
         if loading == 0 and done == holders.count():
             break
         page.wait_for_timeout(500)
-    page.wait_for_timeout(1000)  # let the last ECharts animation settle
+    # charts below the fold draw when scrolled to; then let animations settle
+    page.mouse.wheel(0, 10_000)
+    page.wait_for_timeout(1500)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(1500)
     errors = [e.inner_text()[:300] for e in page.locator(ERROR_TILE).all()]
     shot = out / f"{slug}.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -39,11 +39,11 @@ class Metric:
 
     @property
     def number_format(self) -> str:
-        """How Superset shows the value: rates in %, seconds as a duration."""
+        """How Superset shows the value: rates in %, durations as whole units."""
         if self.name.endswith("_rate") or "_rate_" in self.name:
             return ".1%"
-        if "seconds" in self.name:
-            return "DURATION_SEC"
+        if "seconds" in self.name or "hours" in self.name:
+            return ",.0f"  # the unit is in the chart's title
         return ",.1f" if self.is_rate else "SMART_NUMBER"
 
 
