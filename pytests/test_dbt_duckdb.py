@@ -17,11 +17,14 @@ from conftest import dbt_env, generate_lake, run_dbt
 # Quarantine reason code -> rule number of raw_contract.md "Bad rows".
 RULE_OF_REASON = [
     (r"^missing_key$", 1),
+    (r"^loaded_at_(missing|after_run_start)$", 11),
+    (r"^unreadable_value:", 12),
+    (r"^conflicting_copies$", 13),
     (r"^(missing|unknown)_(tenant|brand)$", 2),
     (r"^cross_tenant_(user|team|contact|template)$", 3),
     (r"^cross_tenant_reply$", 4),
     (r"^value_not_in_list:", 5),
-    (r"^event_time_(missing|in_future)$", 6),
+    (r"^event_time_(missing|in_future|before_2000)$", 6),
     (r"^negative_value:", 7),
     (r"^end_before_start$", 8),
     (r"^brand_not_carried$", 9),
@@ -68,6 +71,6 @@ def test_every_injected_bad_row_is_quarantined_with_its_rule(built):
     found = Counter()
     for table, reason, n in rows:
         found[(table, rule_of(reason))] += n
-    assert {rule for _, rule in injected} == set(range(1, 11)), (
+    assert {rule for _, rule in injected} == set(range(1, 14)), (
         "the generated lake lacks a bad-row kind")
     assert found == injected

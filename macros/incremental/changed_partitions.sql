@@ -15,7 +15,8 @@
     that refers to a snapshot row (tenant, user, contact ...) loaded in the
     window: a redelivery that moves a row to another day clears the old
     day, and a row whose tenant or user lands late changes its validity.
-    The window is measured from the newest loaded_at of the sources, so
+    The window is measured from the newest trusted loaded_at of the
+    sources (no later than the run's start, rule 11), so
     every run must come within incremental_lookback_days of the last one
     (else --full-refresh or the backfill vars). -#}
 
@@ -48,8 +49,12 @@
 {% macro changed_partitions(sources) -%}
     {%- set maxima = [] -%}
     {%- for source in sources -%}
+        {#- trusted copies only (raw_contract "Time bounds"): a copy
+            landed after the run's start (rule 11, e.g. 9999-12-31) must
+            not move the window past the rows still to process -#}
         {%- do maxima.append('select max(loaded_at) as loaded_at from '
-            ~ upstream_relation(source.base)) -%}
+            ~ upstream_relation(source.base) ~ ' where loaded_at <= '
+            ~ run_start_timestamp()) -%}
     {%- endfor -%}
     {%- set newest = 'select max(loaded_at) from ('
         ~ maxima | join(' union all ') ~ ') as newest' -%}

@@ -109,6 +109,13 @@
         > {{ dbt.dateadd('day', 1, row ~ '.loaded_at') }})
 {%- endmacro %}
 
+{#- Rule 6, "Time bounds": event time before 2000-01-01 00:00 UTC (a
+    clock reset to 1970, a placeholder date). -#}
+{% macro is_before_2000(time_column, row='deduped') -%}
+    ({{ row }}.{{ time_column }}
+        < cast('2000-01-01 00:00:00' as {{ dbt.type_timestamp() }}))
+{%- endmacro %}
+
 {#- Rule 9: a brand event of a retailer that does not carry the brand
     (valid brand_retailers); only rows carrying both ids are checked. -#}
 {% macro is_not_carried(row='deduped') -%}

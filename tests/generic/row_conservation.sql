@@ -1,8 +1,9 @@
 {#- raw_contract "Bad rows": for every source table,
     raw rows = valid rows + duplicates removed + quarantined rows, exactly.
-    Each term is computed independently: raw rows and duplicates (rows with
-    a full key minus distinct full keys) from the source itself, valid rows
-    from the staging model, quarantined rows from stg_quarantined_rows.
+    Each term is computed apart: raw rows from the source itself,
+    duplicates (trusted copies, those no copy-level rule quarantined, minus
+    their distinct keys) from the base model, valid rows from the staging
+    model, quarantined rows from stg_quarantined_rows.
     Applied to a source table; argument table_name, the source table
     (its key and staging model come from staging_tables()). Fails with one
     row showing the four counts when they do not add up. -#}
@@ -19,11 +20,13 @@ raw_rows as (
 
 ),
 
-keyed_rows as (
+trusted_copies as (
 
+    {#- the copies left to collapse once rules 1, 11, 12 and 13 have
+        quarantined theirs (base model: copy_reason) -#}
     select count(*) as n_rows
-    from {{ model }}
-    where not {{ key_is_missing(key_columns) }}
+    from {{ ref('base_' ~ table['source'] ~ '__' ~ table['model']) }}
+    where copy_reason is null
 
 ),
 
@@ -32,8 +35,8 @@ distinct_keys as (
     select count(*) as n_keys
     from (
         select distinct {{ key_columns | join(', ') }}
-        from {{ model }}
-        where not {{ key_is_missing(key_columns) }}
+        from {{ ref('base_' ~ table['source'] ~ '__' ~ table['model']) }}
+        where copy_reason is null
     ) as keys_found
 
 ),
@@ -58,10 +61,10 @@ counts as (
     select
         raw_rows.n_rows as raw_rows,
         valid_rows.n_rows as valid_rows,
-        keyed_rows.n_rows - distinct_keys.n_keys as duplicates_removed,
+        trusted_copies.n_rows - distinct_keys.n_keys as duplicates_removed,
         quarantined_rows.n_rows as quarantined_rows
     from raw_rows
-    cross join keyed_rows
+    cross join trusted_copies
     cross join distinct_keys
     cross join valid_rows
     cross join quarantined_rows

@@ -1,5 +1,7 @@
 -- kpis.md subscription_renewals: paid periods due in the month of their
--- period_end, and how many a `renewed` row continued.
+-- period_end, and how many a `renewed` row continued. The rate is null
+-- until the month is complete (its last day before as_of's UTC date):
+-- renewals of a month still running may yet arrive.
 with
 
 periods as (
@@ -8,6 +10,10 @@ periods as (
         plan,
         is_renewed
     from {{ ref('int_subscription_periods_collapsed') }}
+),
+
+as_of as (
+    select as_of_date_utc from {{ ref('int_as_of') }}
 ),
 
 aggregated as (
@@ -22,14 +28,30 @@ aggregated as (
         plan
 ),
 
+-- complete: the first day of the next month is on or before as_of's date,
+-- i.e. the month's last day is before it
+completeness as (
+    select
+        aggregated.due_month,
+        aggregated.plan,
+        aggregated.due,
+        aggregated.renewed,
+        {{ dbt.dateadd('month', 1, 'aggregated.due_month') }}
+        <= as_of.as_of_date_utc as is_complete
+    from aggregated
+    cross join as_of
+),
+
 final as (
     select
         due_month,
         plan,
         cast(due as {{ dbt.type_bigint() }}) as due,
         cast(renewed as {{ dbt.type_bigint() }}) as renewed,
-        {{ safe_divide('renewed', 'due') }} as renewal_rate
-    from aggregated
+        case
+            when is_complete then {{ safe_divide('renewed', 'due') }}
+        end as renewal_rate
+    from completeness
 )
 
 select * from final

@@ -444,3 +444,111 @@ def _choose_rows(frame: Frame, spec: BadSpec, rng: np.random.Generator) -> np.nd
         n = max(n, 1)
     n = min(n, len(eligible))
     return np.sort(rng.choice(eligible, size=n, replace=False)) if n else eligible[:0]
+
+
+# ---------------------------------------------------------------- copy-level kinds (rules 11-13, time bounds)
+#
+# Injected after redeliveries, on rows whose key arrived once, so each
+# injected row is exactly one quarantined row: rule 11 (`_loaded_at` null
+# or after the run's start), rule 12 (a value unreadable as its type),
+# rule 13 (two copies of a key with the same `_loaded_at` that differ) and
+# the time bound of rule 6 (an event time before 2000).
+
+FAR_FUTURE_US = (np.datetime64("9999-12-31T00:00:00", "us") - np.datetime64("1970-01-01T00:00:00", "us")).astype(
+    np.int64)
+# Columns written as float64 (not int64) so that they can carry NaN and
+# infinity: rule 12 in a parquet lake. Read by the writer and the tests.
+FLOAT_COLUMNS: dict[str, tuple[str, ...]] = {"ai_assist_log": ("prompt_tokens",)}
+
+
+def loaded_at_null(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
+    frame["_loaded_at"][rows] = NULL
+
+
+def loaded_at_far_future(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
+    frame["_loaded_at"][rows] = FAR_FUTURE_US
+
+
+def before_2000(col: str) -> Apply:
+    """A clock reset: an event time in 1970 (rule 6, "Time bounds")."""
+    def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
+        frame[col][rows] = (ctx.rng.uniform(0, 365, len(rows)) * DAY).astype(np.int64)
+    return apply
+
+
+def not_a_number(col: str, value: float) -> Apply:
+    """NaN or infinity in an integer column written as float (rule 12)."""
+    def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
+        marks = frame.aux.setdefault(f"_float_{col}", np.zeros(len(frame), dtype=np.float64))
+        marks[rows] = value
+    return apply
+
+
+def conflicting_copy(col: str, value: str) -> Apply:
+    """Marks rows to get a second copy with the same `_loaded_at` and `col`
+    changed (rule 13); `inject_copies` appends the copies."""
+    def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
+        frame.aux.setdefault("_conflict", np.full(len(frame), None, dtype=object))
+        frame["_conflict"][rows] = f"{col}={value}"
+    return apply
+
+
+COPY_PLANS: dict[str, list[BadSpec]] = {
+    "user_log": [
+        BadSpec(11, "loaded_at_null", R / 2, loaded_at_null, ensure=True),
+        BadSpec(6, "event_time_before_2000", R / 2, before_2000("event_time"), ensure=True),
+    ],
+    "template_log": [BadSpec(11, "loaded_at_null", R / 2, loaded_at_null, ensure=True)],
+    "automation_log": [BadSpec(11, "loaded_at_9999", R / 2, loaded_at_far_future, ensure=True)],
+    "notification_log": [BadSpec(11, "loaded_at_9999", R / 2, loaded_at_far_future, ensure=True)],
+    "sync_log": [BadSpec(6, "started_at_before_2000", R / 2, before_2000("started_at"), ensure=True)],
+    "account_binding_log": [BadSpec(6, "event_time_before_2000", R / 2, before_2000("event_time"), ensure=True)],
+    "ai_assist_log": [
+        BadSpec(12, "unreadable:prompt_tokens_nan", R / 2, not_a_number("prompt_tokens", np.nan),
+                not_null("prompt_tokens"), ensure=True),
+        BadSpec(12, "unreadable:prompt_tokens_inf", R / 2, not_a_number("prompt_tokens", np.inf),
+                not_null("prompt_tokens"), ensure=True),
+    ],
+    "contact_log": [BadSpec(13, "conflicting_copies", R / 2, conflicting_copy("source", "conflict"), ensure=True)],
+    "media_log": [BadSpec(13, "conflicting_copies", R / 2, conflicting_copy("content_type", "image/x-conflict"),
+                          ensure=True)],
+}
+
+
+def single_copy(frame: Frame, key: tuple[str, ...]) -> np.ndarray:
+    """Rows whose (present) key occurs once in the frame."""
+    values = frame[key[0]]
+    present = np.array([v is not None and str(v).strip() != "" for v in values], dtype=bool)
+    _, inverse, counts = np.unique(np.where(present, values, "").astype(str), return_inverse=True,
+                                   return_counts=True)
+    return present & (counts[inverse] == 1)
+
+
+def inject_copies(frame: Frame, key: tuple[str, ...], world: World, rng: np.random.Generator,
+                  ledger: Ledger) -> Frame:
+    """The copy-level kinds of COPY_PLANS, on clean rows whose key arrived once."""
+    specs = COPY_PLANS.get(frame.table, [])
+    if not specs:
+        return frame
+    ctx = Ctx(world, rng, frame.table)
+    once = single_copy(frame, key)
+    for spec in specs:
+        ok = once & (frame["_bad"] == 0)
+        if spec.where is not None:
+            ok &= spec.where(frame)
+        eligible = np.flatnonzero(ok)
+        n = min(max(stochastic_round(rng, spec.rate * len(frame)), 1 if spec.ensure else 0), len(eligible))
+        rows = np.sort(rng.choice(eligible, size=n, replace=False)) if n else eligible[:0]
+        if not len(rows):
+            continue
+        spec.apply(frame, rows, ctx)
+        frame["_bad"][rows] = spec.kind
+        ledger.add(frame.table, spec, len(rows) * (2 if spec.kind == 13 else 1))
+    if "_conflict" not in frame.aux:
+        return frame
+    marked = np.flatnonzero(np.not_equal(frame["_conflict"], None))
+    twins = frame.take(marked)
+    for i, change in enumerate(twins["_conflict"]):
+        col, value = change.split("=", 1)
+        twins[col][i] = value
+    return Frame.concat([frame, twins])

@@ -86,7 +86,7 @@ def _deliver(frame, spec: TableSpec, cfg, world, ledger, mutate, redeliveries, l
     late[spec.name] = int(frame["_late"].sum())
     frame, counts = delivery.redeliver(frame, spec, cfg, rng, mutate)
     redeliveries[spec.name] = counts
-    return frame
+    return corruption.inject_copies(frame, spec.key, world, stream(cfg.seed, f"bad-copies:{spec.name}"), ledger)
 
 
 def _app_mutator(spec: TableSpec):

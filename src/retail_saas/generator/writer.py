@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .config import DAY
+from .corruption import FLOAT_COLUMNS
 from .frame import NULL, Frame
 from .schema import BOOL, DATE, LOADED_AT, STR, TableSpec
 
@@ -26,11 +27,18 @@ MANIFEST = "_generator_manifest.json"
 def to_arrow(frame: Frame, spec: TableSpec) -> pa.Table:
     """The contract's columns, in contract order, with exact Arrow types."""
     schema = spec.arrow_schema()
+    floats = FLOAT_COLUMNS.get(spec.name, ())
+    schema = pa.schema([pa.field(f.name, pa.float64()) if f.name in floats else f for f in schema])
     arrays = []
     for field in schema:
         values = frame[field.name]
         kind = dict(spec.columns).get(field.name)
-        if kind == STR:
+        if field.name in floats:  # rule 12: NaN / infinity where injected
+            marks = frame.aux.get(f"_float_{field.name}", np.zeros(len(values)))
+            marked = ~np.isfinite(marks)
+            arrays.append(pa.array(np.where(marked, marks, values.astype(np.float64)), pa.float64(),
+                                   mask=(values == NULL) & ~marked))
+        elif kind == STR:
             arrays.append(pa.array(values, pa.string()))
         elif kind == BOOL:
             arrays.append(pa.array(values.astype(bool), pa.bool_()))

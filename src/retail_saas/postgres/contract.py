@@ -1,6 +1,7 @@
 """The raw contract (../shared/spec/raw_contract.md) as far as the loader
-needs it: the columns every table must have, and the PostgreSQL type of a
-column, derived from its name by the contract's type rules."""
+needs it: the columns every table must have, and the contract type of a
+column by its name (the loader lands every column as text; the base models
+read each as its contract type)."""
 
 from __future__ import annotations
 
@@ -76,39 +77,3 @@ def contract_type(column: str) -> str | None:
     if column in BIGINT_COLUMNS:
         return "bigint"
     return None
-
-
-def column_type(table: str, column: str, arrow_type=None) -> str:
-    """Type of `column` in raw.<table>: by contract for contract columns
-    (strings are `text`), by the file's type for extra ones."""
-    t = contract_type(column)
-    if t is not None:
-        return t
-    if column in TABLES.get(table, ()) or arrow_type is None:
-        return "text"
-    return arrow_to_pg(arrow_type)
-
-
-def arrow_to_pg(arrow_type) -> str:
-    import pyarrow as pa
-    import pyarrow.types as pt
-
-    if pt.is_boolean(arrow_type):
-        return "boolean"
-    if pt.is_integer(arrow_type):
-        return "bigint"
-    if pt.is_floating(arrow_type):
-        return "double precision"
-    if pt.is_decimal(arrow_type):
-        return "numeric"
-    if pt.is_timestamp(arrow_type):
-        return "timestamp"
-    if pt.is_date(arrow_type):
-        return "date"
-    if pt.is_time(arrow_type):
-        return "time"
-    if pt.is_binary(arrow_type) or pt.is_large_binary(arrow_type):
-        return "bytea"
-    if pa.types.is_dictionary(arrow_type):
-        return arrow_to_pg(arrow_type.value_type)
-    return "text"

@@ -4,14 +4,20 @@ PostgreSQL schema `raw` with bulk `COPY ... FROM STDIN`.
 - every table folder of the lake is loaded, with all of its columns (the
   union over its files; a file lacking a column gives nulls there, like
   DuckDB's `union_by_name`); extra columns are harmless;
-- types per the contract: ids and strings `text`, timestamps `timestamp`,
-  `log_date` `date`, integer measures `bigint`, `is_automated` `boolean`;
-  extra columns take their parquet type (`text` from CSV);
-- a contract column missing from a table is an error naming table and
-  column, raised before anything is written;
-- idempotent: a reload replaces a table's rows in one transaction
-  (`TRUNCATE` + `COPY`, committed together), so readers see the old or the
-  new rows, never both; dbt's views over raw.* survive a reload.
+- every column is `text`: the base models read each contract column as its
+  type with the same rule-12 logic as on DuckDB (`macros/staging/
+  lake_values.sql`), so an unreadable value ('not a date', NaN in an
+  integer) quarantines its row on both engines instead of failing the load;
+  parquet values are written as Arrow prints them (timestamps ISO, floats
+  '12' / 'nan' / 'inf');
+- a contract column missing from a table, and an unreadable file (0 bytes,
+  truncated, not parquet, a CSV without header), are errors naming table,
+  file and column, raised before anything is written;
+- all or nothing: every table is replaced (`TRUNCATE` + `COPY`) in one
+  transaction, so readers see the previous raw snapshot or the new one,
+  never a mix; a file that fails while copying (invalid UTF-8 in a CSV, a
+  row with too many fields) rolls every table back, with a one-line error
+  naming the file; dbt's views over raw.* survive a reload.
 """
 
 from __future__ import annotations
@@ -19,20 +25,15 @@ from __future__ import annotations
 import csv
 import io
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from retail_saas.postgres.connection import connect
-from retail_saas.postgres.contract import TABLES, column_type
+from retail_saas.postgres.contract import TABLES
 
-PG_TYPE_NAMES = {  # our names -> format_type() names
-    "timestamp": "timestamp without time zone",
-    "double precision": "double precision",
-}
+RAW_TYPE = "text"
 
 
 class LakeError(Exception):
@@ -44,9 +45,8 @@ class TablePlan:
     name: str
     fmt: str  # parquet | csv
     files: list[Path]
-    columns: dict[str, str] = field(default_factory=dict)  # column -> pg type
+    columns: list[str] = field(default_factory=list)  # union of the files' columns, in order
     file_columns: list[list[str]] = field(default_factory=list)
-    rows_expected: int | None = None
 
 
 @dataclass
@@ -57,32 +57,62 @@ class TableResult:
     seconds: float
 
 
-_print_lock = threading.Lock()
-
-
 def _log(msg: str, out=None) -> None:
     out = out or sys.stdout
-    with _print_lock:  # whole lines, also from the loading threads
-        out.write(msg + "\n")
-        out.flush()
+    out.write(msg + "\n")
+    out.flush()
+
+
+def _first_line(e: BaseException) -> str:
+    lines = [line.strip() for line in str(e).strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(e).__name__
 
 
 def _csv_header(path: Path) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        header = next(csv.reader(f), None)
+    """The header of a CSV file, after reading it whole: a LakeError naming
+    the file and line when it is empty, not UTF-8, or a row has another
+    number of fields than the header (a truncated file)."""
+    header = None
+    line = 0
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            for line, row in enumerate(csv.reader(f), start=1):
+                if header is None:
+                    header = row
+                elif len(row) != len(header):
+                    raise LakeError(f"{path}: line {line} has {len(row)} fields, the header "
+                                    f"{len(header)} (a truncated or malformed CSV file)")
+    except UnicodeDecodeError as e:
+        raise LakeError(f"{path}: not UTF-8 after line {line} ({_first_line(e)})") from None
+    except csv.Error as e:
+        raise LakeError(f"{path}: line {line}: {_first_line(e)}") from None
     if not header:
         raise LakeError(f"{path}: empty CSV file (a header line is required)")
     return [h.strip() for h in header]
 
 
-def _supported(arrow_type) -> bool:
+def _parquet_columns(path: Path, table: str) -> list[str]:
+    """The file's loadable columns; a LakeError naming the file if it is no
+    readable parquet file (0 bytes, truncated, another format)."""
+    import pyarrow.parquet as pq
     import pyarrow.types as pt
 
-    return not pt.is_nested(arrow_type)
+    try:
+        schema = pq.ParquetFile(path).schema_arrow
+    except Exception as e:  # ArrowInvalid, OSError: the file is the problem
+        raise LakeError(f"{path}: not a readable parquet file ({_first_line(e)})") from None
+    cols = []
+    for fld in schema:
+        if pt.is_nested(fld.type):
+            _log(f"warning: {path}: column {fld.name} ({fld.type}) skipped, nested types are not loaded",
+                 sys.stderr)
+            continue
+        cols.append(fld.name)
+    return cols
 
 
 def plan_table(folder: Path, fmt: str = "auto") -> TablePlan | None:
-    """What loading `folder` means: files, columns, types. None if no files."""
+    """What loading `folder` means: files and columns. None if no files."""
     parquet = sorted(p for p in folder.glob("*.parquet") if p.is_file())
     csvs = sorted(p for p in folder.glob("*.csv") if p.is_file())
     if fmt == "auto":
@@ -91,30 +121,12 @@ def plan_table(folder: Path, fmt: str = "auto") -> TablePlan | None:
     if not files:
         return None
     plan = TablePlan(folder.name, fmt, files)
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        plan.rows_expected = 0
-        for f in files:
-            pf = pq.ParquetFile(f)
-            plan.rows_expected += pf.metadata.num_rows
-            cols = []
-            for fld in pf.schema_arrow:
-                if not _supported(fld.type):
-                    _log(f"warning: {plan.name}: column {fld.name} ({fld.type}) skipped, "
-                         "nested types are not loaded", sys.stderr)
-                    continue
-                cols.append(fld.name)
-                plan.columns.setdefault(fld.name, column_type(plan.name, fld.name, fld.type))
-            plan.file_columns.append(cols)
-    else:
-        for f in files:
-            cols = _csv_header(f)
-            if len(set(cols)) != len(cols):
-                raise LakeError(f"{f}: duplicate column names in the header")
-            plan.file_columns.append(cols)
-            for c in cols:
-                plan.columns.setdefault(c, column_type(plan.name, c))
+    for f in files:
+        cols = _parquet_columns(f, plan.name) if fmt == "parquet" else _csv_header(f)
+        if len(set(cols)) != len(cols):
+            raise LakeError(f"{f}: duplicate column names")
+        plan.file_columns.append(cols)
+        plan.columns += [c for c in cols if c not in plan.columns]
     return plan
 
 
@@ -126,20 +138,26 @@ def plan_lake(lake: Path, fmt: str = "auto", tables: list[str] | None = None) ->
     for folder in sorted(p for p in lake.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         if tables and folder.name not in tables:
             continue
-        plan = plan_table(folder, fmt)
+        try:
+            plan = plan_table(folder, fmt)
+        except LakeError as e:
+            errors.append(str(e))
+            continue
         if plan is None:
-            _log(f"warning: {folder} has no .parquet or .csv files; skipped", sys.stderr)
+            if folder.name not in TABLES:
+                _log(f"warning: {folder} has no .parquet or .csv files; skipped", sys.stderr)
             continue
         for col in TABLES.get(plan.name, ()):
             if col not in plan.columns:
-                errors.append(f"table {plan.name} is missing column {col}")
+                errors.append(f"table {plan.name} is missing column {col} (in every file of {folder})")
         plans.append(plan)
+    found = {p.name for p in plans}
+    # A whole lake must hold every contract table: loading the others would
+    # leave a stale raw copy of the missing one (a mixed snapshot).
+    errors += [f"table {t} is missing: no {fmt if fmt != 'auto' else 'parquet or csv'} files in {lake / t}"
+               for t in TABLES if t not in found and (not tables or t in tables)]
     if errors:
         raise LakeError("\n".join(errors))
-    found = {p.name for p in plans}
-    for t in TABLES:
-        if t not in found and (not tables or t in tables):
-            _log(f"warning: contract table {t} has no folder in {lake}", sys.stderr)
     if not plans:
         raise LakeError(f"no table folders with data files in {lake}")
     return plans
@@ -178,27 +196,20 @@ class _ArrowCsvStream(io.RawIOBase):
         return out
 
 
-def _batch_transform(plan: TablePlan) -> Callable:
-    """Make Arrow values match the target column types where CSV text would
-    not: floats into bigint columns, dictionary-encoded columns."""
+def _as_text(batch):
+    """Every column as Arrow prints it (the raw tables are text)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.types as pt
 
-    def transform(batch):
-        cols, changed = [], False
-        for name, col in zip(batch.schema.names, batch.columns):
-            want = plan.columns[name]
-            if pt.is_dictionary(col.type):
-                col, changed = col.dictionary_decode(), True
-            if want == "bigint" and pt.is_floating(col.type):
-                col, changed = pc.cast(col, pa.int64()), True  # raises on fractions
-            if want == "boolean" and pt.is_integer(col.type):
-                col, changed = pc.not_equal(col, 0), True
-            cols.append(col)
-        return pa.RecordBatch.from_arrays(cols, names=batch.schema.names) if changed else batch
-
-    return transform
+    cols = []
+    for col in batch.columns:
+        if pt.is_dictionary(col.type):
+            col = col.dictionary_decode()
+        if pt.is_binary(col.type) or pt.is_large_binary(col.type):
+            col = pc.cast(col, pa.string(), safe=False)
+        cols.append(col if pt.is_string(col.type) else pc.cast(col, pa.string()))
+    return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
 
 
 def _ident(*parts: str):
@@ -208,7 +219,8 @@ def _ident(*parts: str):
 
 
 def _prepare_table(cur, schema: str, plan: TablePlan) -> None:
-    """Create raw.<table>, or bring an existing one to the plan's columns."""
+    """Create raw.<table> (all text), or bring an existing one to the plan's
+    columns, then empty it."""
     from psycopg2 import errors, sql
 
     cur.execute("""
@@ -222,16 +234,13 @@ def _prepare_table(cur, schema: str, plan: TablePlan) -> None:
     existing = dict(cur.fetchall())
     table = _ident(schema, plan.name)
     coldefs = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in plan.columns.items()
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(RAW_TYPE)) for c in plan.columns
     )
     if not existing:
         cur.execute(sql.SQL("create table {} ({})").format(table, coldefs))
         return
-    mismatched = [
-        (c, existing[c], t) for c, t in plan.columns.items()
-        if c in existing and existing[c] != PG_TYPE_NAMES.get(t, t)
-    ]
-    if mismatched:
+    mismatched = [c for c in plan.columns if c in existing and existing[c] != RAW_TYPE]
+    if mismatched:  # a raw table of an older, typed loader
         cur.execute("savepoint retype")
         try:
             cur.execute(sql.SQL("drop table {}").format(table))
@@ -240,15 +249,14 @@ def _prepare_table(cur, schema: str, plan: TablePlan) -> None:
             return
         except errors.DependentObjectsStillExist as e:
             cur.execute("rollback to savepoint retype")
-            what = ", ".join(f"{c} is {old}, the lake needs {new}" for c, old, new in mismatched)
             raise LakeError(
-                f"{schema}.{plan.name}: {what}; objects depend on the table "
-                f"({str(e).splitlines()[0]}); drop them (e.g. the dbt schemas) and reload"
+                f"{schema}.{plan.name}: columns {', '.join(mismatched)} are not text; objects depend on "
+                f"the table ({_first_line(e)}); drop them (e.g. the dbt schemas) and reload"
             ) from None
-    for c, t in plan.columns.items():
+    for c in plan.columns:
         if c not in existing:
             cur.execute(sql.SQL("alter table {} add column {} {}").format(
-                table, sql.Identifier(c), sql.SQL(t)))
+                table, sql.Identifier(c), sql.SQL(RAW_TYPE)))
     # Columns the lake no longer has go too, unless a view still uses them
     # (then they stay, null).
     for c in existing:
@@ -262,45 +270,43 @@ def _prepare_table(cur, schema: str, plan: TablePlan) -> None:
     cur.execute(sql.SQL("truncate table {}").format(table))
 
 
-def load_table(conn, schema: str, plan: TablePlan, batch_rows: int = 65536) -> TableResult:
-    """Replace <schema>.<table> with the plan's files, in one transaction."""
+def _copy_file(cur, conn, table, path: Path, cols: list[str], fmt: str, batch_rows: int) -> int:
     from psycopg2 import sql
 
+    collist = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(table, collist)
+        stream = _ArrowCsvStream(pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=cols),
+                                 _as_text)
+        cur.copy_expert(copy.as_string(conn), stream, size=1 << 20)
+        return stream.rows
+    copy = sql.SQL("copy {} ({}) from stdin with (format csv, header true, encoding 'UTF8')").format(
+        table, collist)
+    with open(path, "rb") as f:
+        cur.copy_expert(copy.as_string(conn), f, size=1 << 20)
+    return max(cur.rowcount, 0)
+
+
+def load_table(cur, conn, schema: str, plan: TablePlan, batch_rows: int = 65536) -> TableResult:
+    """Replace <schema>.<table> with the plan's files, inside the caller's
+    transaction; a failing file is a LakeError naming it."""
     t0 = time.monotonic()
     rows = 0
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-            _prepare_table(cur, schema, plan)
-            table = _ident(schema, plan.name)
-            for path, cols in zip(plan.files, plan.file_columns):
-                collist = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
-                if plan.fmt == "parquet":
-                    import pyarrow.parquet as pq
+    _prepare_table(cur, schema, plan)
+    table = _ident(schema, plan.name)
+    for path, cols in zip(plan.files, plan.file_columns):
+        try:
+            rows += _copy_file(cur, conn, table, path, cols, plan.fmt, batch_rows)
+        except LakeError:
+            raise
+        except Exception as e:
+            detail = " | ".join(str(e).strip().splitlines()[:2]) or type(e).__name__
+            raise LakeError(f"{path}: cannot be loaded into {schema}.{plan.name}: {detail}") from None
+    from psycopg2 import sql
 
-                    pf = pq.ParquetFile(path)
-                    copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(table, collist)
-                    stream = _ArrowCsvStream(
-                        pf.iter_batches(batch_size=batch_rows, columns=cols),
-                        _batch_transform(plan),
-                    )
-                    cur.copy_expert(copy.as_string(conn), stream, size=1 << 20)
-                    rows += stream.rows
-                else:
-                    copy = sql.SQL("copy {} ({}) from stdin with (format csv, header true)").format(
-                        table, collist)
-                    with open(path, "rb") as f:
-                        cur.copy_expert(copy.as_string(conn), f, size=1 << 20)
-                    rows += max(cur.rowcount, 0)
-            cur.execute(sql.SQL("analyze {}").format(table))
-        conn.commit()
-    except LakeError:
-        conn.rollback()
-        raise
-    except Exception as e:
-        conn.rollback()
-        first = str(e).strip().splitlines()
-        raise LakeError(f"loading {schema}.{plan.name} failed: {' | '.join(first[:4])}") from e
+    cur.execute(sql.SQL("analyze {}").format(table))
     return TableResult(plan.name, rows, len(plan.files), time.monotonic() - t0)
 
 
@@ -310,52 +316,39 @@ def load_lake(
     *,
     fmt: str = "auto",
     tables: list[str] | None = None,
-    jobs: int = 4,
     env: Mapping[str, str] | None = None,
     out=None,
 ) -> list[TableResult]:
-    """Load every table folder of `lake` into `schema`; one line per table."""
-    t0 = time.monotonic()
-    lake = Path(lake)
-    plans = plan_lake(lake, fmt, tables)  # every contract check before any write
-    # Largest first, so that the parallel loads finish together.
-    plans.sort(key=lambda p: -sum(f.stat().st_size for f in p.files))
-
-    def work(plan: TablePlan) -> TableResult:
-        conn = connect(env)
-        try:
-            res = load_table(conn, schema, plan)
-        finally:
-            conn.close()
-        _log(f"{schema}.{res.name}: {res.rows:,} rows from {res.files} {plan.fmt} "
-             f"file(s) in {res.seconds:.2f}s", out)
-        return res
-
-    # Fail fast on connection problems, with the libpq message; create the
-    # schema once (concurrent `create schema if not exists` can collide).
+    """Load every table folder of `lake` into `schema`, all tables or none
+    (one transaction); one line per table."""
     from psycopg2 import sql
 
+    t0 = time.monotonic()
+    lake = Path(lake)
+    plans = plan_lake(lake, fmt, tables)  # every contract and file check before any write
     try:
         conn = connect(env)
     except Exception as e:
-        raise LakeError(f"cannot connect to PostgreSQL: {str(e).strip()}") from e
+        raise LakeError(f"cannot connect to PostgreSQL: {_first_line(e)}") from None
+    results = []
     try:
         with conn.cursor() as cur:
             cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+            for plan in plans:
+                res = load_table(cur, conn, schema, plan)
+                results.append(res)
+                _log(f"{schema}.{res.name}: {res.rows:,} rows from {res.files} {plan.fmt} "
+                     f"file(s) in {res.seconds:.2f}s", out)
         conn.commit()
+    except LakeError:
+        conn.rollback()
+        raise
+    except Exception as e:
+        conn.rollback()
+        raise LakeError(f"loading {lake} into {schema} failed, nothing written: {_first_line(e)}") from None
     finally:
         conn.close()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(work, p) for p in plans]
-        results, errors = [], []
-        for fut in futures:
-            try:
-                results.append(fut.result())
-            except LakeError as e:
-                errors.append(str(e))
-    if errors:
-        raise LakeError("\n".join(errors))
     total = sum(r.rows for r in results)
     _log(f"loaded {len(results)} tables, {total:,} rows into schema {schema} "
-         f"in {time.monotonic() - t0:.2f}s", out)
+         f"in one transaction in {time.monotonic() - t0:.2f}s", out)
     return sorted(results, key=lambda r: r.name)

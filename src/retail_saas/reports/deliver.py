@@ -3,20 +3,21 @@
 Schedule file (TOML, read with the standard library's tomllib)::
 
     [[report]]
-    id = "acme-weekly"            # unique; the ledger key with the period
+    id = "acme-weekly"            # unique; letters, digits, _ - . (a folder name under --out)
     scope = "tenant:ten_00003"    # platform | brand:<id> | tenant:<id> | team:<id>
     period = "week"               # day | week | month: the window reported
     cadence = "weekly"            # daily | weekly (Mondays) | monthly (1st)
     format = ["csv", "pdf"]       # optional, default both
     recipients = ["ops@acme.example"]
 
-As of date A an entry is due on its latest cadence day on or before A (A
-itself for daily, the Monday of A's week for weekly, the 1st of A's month
-for monthly), and it reports the last whole period before that day. The
-ledger (JSON lines) records (entry id, period kind, period start) once the
-mail is accepted by the server; an entry whose period is in the ledger is
-not sent again, so running `deliver` twice, or every hour, sends once.
-Only the latest due period is sent (no catch-up of older missed periods).
+The whole schedule is validated against SCHEMA (and the ledger read) before
+anything is rendered or sent. As of date A an entry is due on its latest
+cadence day on or before A and reports the last whole period before that
+day. The ledger (JSON lines) records each (entry id, period kind, period
+start) once the mail is accepted, so a period is sent once however often
+`deliver` runs; a period with no data is recorded as skipped (and tried
+again on the next run). A corrupt ledger line stops delivery with its path
+and line number: sending without knowing what was sent could send twice.
 SMTP settings come from RETAIL_SAAS_SMTP_HOST, _PORT (default 25), _USER,
 _PASSWORD, _FROM and _STARTTLS (1 to upgrade the connection).
 """
@@ -32,10 +33,39 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from . import exports
+from .build import build
 from .periods import PERIODS, Period, Scope
-from .render import FORMATS, render
+from .render import FORMATS, inside, out_dir, write
+from .warehouse import ReportError, open_reader
 
 CADENCES = ("daily", "weekly", "monthly")
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+SCHEMA = {
+    "type": "object",
+    "required": ["report"],
+    "additionalProperties": False,
+    "properties": {"report": {"type": "array", "minItems": 1, "items": {
+        "type": "object",
+        "required": ["id", "scope", "period", "cadence", "recipients"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN},
+            "scope": {"type": "string", "pattern": r"^(platform|(brand|tenant|team):[A-Za-z0-9_.\-]{1,64})$"},
+            "period": {"enum": list(PERIODS)},
+            "cadence": {"enum": list(CADENCES)},
+            "format": {"oneOf": [
+                {"type": "string", "pattern": r"^(csv|pdf)(,(csv|pdf))?$"},
+                {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(FORMATS)}}]},
+            "recipients": {"type": "array", "minItems": 1,
+                           "items": {"type": "string", "pattern": r"^[^@\s,<>;]+@[^@\s,<>;]+$"}},
+        }}}},
+}
+HINTS = {  # clearer words than the validator's for the usual mistakes
+    ("report", "type"): "must be an array of tables ([[report]] entries), not a table ([report])",
+    ("id", "pattern"): "may hold letters, digits, '_', '-', '.' only (it names a folder under --out)",
+    ("recipients", "type"): "must be a list of addresses, e.g. [\"ops@example.com\"]",
+}
 
 
 @dataclass(frozen=True)
@@ -58,47 +88,66 @@ class Entry:
         return Period.containing(self.period, self.due_day(as_of) - dt.timedelta(days=1))
 
 
+def _schema_error(path: Path, data: dict, err) -> str:
+    where = list(err.absolute_path)
+    place = str(path)
+    if len(where) >= 2 and where[0] == "report" and isinstance(where[1], int):
+        raw = data["report"][where[1]]
+        ident = raw.get("id") if isinstance(raw, dict) else None
+        place += f": report #{where[1] + 1}" + (f" (id {ident!r})" if isinstance(ident, str) else "")
+        where = where[2:]
+    field = ".".join(str(w) for w in where) or "report"
+    hint = HINTS.get((str(where[0]) if where else "report", err.validator))
+    return f"{place}: {field}: {hint or err.message}"
+
+
 def load_schedule(path: str | Path) -> list[Entry]:
-    data = tomllib.loads(Path(path).read_text())
+    import jsonschema
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ReportError(f"schedule {path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ReportError(f"schedule {path}: not valid TOML ({exc})") from None
+    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data), key=lambda e: list(map(str, e.path)))
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ReportError(_schema_error(path, data, errors[0]) + more)
     entries, seen = [], set()
-    for i, raw in enumerate(data.get("report", [])):
-        where = f"{path}: report #{i + 1}"
-        try:
-            ident = str(raw["id"])
-            scope = Scope.parse(str(raw["scope"]))
-            period = str(raw["period"])
-            cadence = str(raw["cadence"])
-            recipients = tuple(str(r) for r in raw["recipients"])
-        except KeyError as exc:
-            raise ValueError(f"{where}: missing {exc.args[0]!r}") from None
+    for i, raw in enumerate(data["report"]):
+        if raw["id"] in seen:
+            raise ReportError(f"{path}: report #{i + 1}: id {raw['id']!r} is used twice")
+        seen.add(raw["id"])
         fmt = raw.get("format", list(FORMATS))
-        formats = tuple(fmt.split(",") if isinstance(fmt, str) else fmt)
-        if period not in PERIODS:
-            raise ValueError(f"{where}: period {period!r} not in {PERIODS}")
-        if cadence not in CADENCES:
-            raise ValueError(f"{where}: cadence {cadence!r} not in {CADENCES}")
-        if any(f not in FORMATS for f in formats) or not formats:
-            raise ValueError(f"{where}: format {formats!r}: csv and/or pdf")
-        if not recipients:
-            raise ValueError(f"{where}: no recipients")
-        if ident in seen:
-            raise ValueError(f"{where}: duplicate id {ident!r}")
-        seen.add(ident)
-        entries.append(Entry(ident, scope, period, cadence, formats, recipients))
+        entries.append(Entry(raw["id"], Scope.parse(raw["scope"]), raw["period"], raw["cadence"],
+                             tuple(fmt.split(",") if isinstance(fmt, str) else fmt), tuple(raw["recipients"])))
     return entries
 
 
 class Ledger:
-    """Sent (entry id, period kind, period start), one JSON object per line."""
+    """(entry id, period kind, period start) and its outcome, one JSON object per line."""
+
+    KEYS = ("entry", "period", "period_start")
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.sent: set[tuple[str, str, str]] = set()
-        if self.path.exists():
-            for line in self.path.read_text().splitlines():
-                if line.strip():
-                    rec = json.loads(line)
-                    self.sent.add((rec["entry"], rec["period"], rec["period_start"]))
+        if not self.path.exists():
+            return
+        for n, line in enumerate(self.path.read_text().splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                key = tuple(str(rec[k]) for k in self.KEYS)
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                why = f"missing {exc.args[0]!r}" if isinstance(exc, KeyError) else type(exc).__name__
+                raise ReportError(f"ledger {self.path} line {n}: corrupt ({why}); repair or delete that line "
+                                  "(delivery stops so that nothing is sent twice)") from None
+            if rec.get("outcome", "sent") == "sent":
+                self.sent.add(key)
 
     @staticmethod
     def key(entry: Entry, period: Period) -> tuple[str, str, str]:
@@ -107,16 +156,17 @@ class Ledger:
     def has(self, entry: Entry, period: Period) -> bool:
         return self.key(entry, period) in self.sent
 
-    def record(self, entry: Entry, period: Period, recipients: tuple[str, ...], files: list[Path]) -> None:
+    def record(self, entry: Entry, period: Period, outcome: str, files: list[Path] = ()) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         rec = {"entry": entry.id, "period": period.kind, "period_start": period.start.isoformat(),
-               "scope": str(entry.scope), "recipients": list(recipients), "files": [f.name for f in files],
-               "sent_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+               "scope": str(entry.scope), "recipients": list(entry.recipients), "files": [f.name for f in files],
+               "outcome": outcome, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         with self.path.open("a") as fh:
             fh.write(json.dumps(rec, sort_keys=True) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
-        self.sent.add(self.key(entry, period))
+        if outcome == "sent":
+            self.sent.add(self.key(entry, period))
 
 
 @dataclass(frozen=True)
@@ -133,27 +183,29 @@ class SmtpSettings:
         env = dict(os.environ if env is None else env)
         host = env.get("RETAIL_SAAS_SMTP_HOST")
         if not host:
-            raise ValueError("RETAIL_SAAS_SMTP_HOST is not set")
-        return SmtpSettings(host, int(env.get("RETAIL_SAAS_SMTP_PORT", "25")), env.get("RETAIL_SAAS_SMTP_USER") or None,
+            raise ReportError("RETAIL_SAAS_SMTP_HOST is not set (or use --dry-run)")
+        port = env.get("RETAIL_SAAS_SMTP_PORT", "25")
+        if not port.isdigit():
+            raise ReportError(f"RETAIL_SAAS_SMTP_PORT={port!r}: not a port number")
+        return SmtpSettings(host, int(port), env.get("RETAIL_SAAS_SMTP_USER") or None,
                             env.get("RETAIL_SAAS_SMTP_PASSWORD") or None,
                             env.get("RETAIL_SAAS_SMTP_FROM", "reports@localhost"),
                             env.get("RETAIL_SAAS_SMTP_STARTTLS", "0") == "1")
 
 
-def _message(settings: SmtpSettings, entry: Entry, period: Period, files: list[Path]) -> EmailMessage:
+def _message(settings: SmtpSettings, entry: Entry, report, files: list[Path]) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = f"[retail-saas] {entry.scope} {period.kind} report {period.label}"
+    msg["Subject"] = f"{report.name}: your {report.period.kind}ly report, {report.period_words}"
     msg["From"] = settings.sender
     msg["To"] = ", ".join(entry.recipients)
-    msg["X-Retail-Saas-Report"] = f"{entry.id};{period.kind};{period.start.isoformat()}"
-    msg.set_content(f"KPI report for {entry.scope}, {period}.\nAttached: " + ", ".join(f.name for f in files) + "\n")
+    msg["X-Retail-Saas-Report"] = f"{entry.id};{report.period.kind};{report.period.start.isoformat()}"
+    lines = [f"{f.kpi.label}: {f.text}" + (f" ({f.change})" if f.change else "") for f in report.figures]
+    msg.set_content(f"{report.name} – {report.period_words}\n\n" + "\n".join(lines)
+                    + "\n\nThe full report is attached" + (" with its figures as CSV files (zip)." if
+                                                          len(files) > 1 else ".") + "\n")
     for f in files:
-        kind = ("application", "pdf") if f.suffix == ".pdf" else ("text", "csv")
-        data = f.read_bytes()
-        if kind[0] == "text":
-            msg.add_attachment(data.decode("utf-8"), subtype=kind[1], filename=f.name)
-        else:
-            msg.add_attachment(data, maintype=kind[0], subtype=kind[1], filename=f.name)
+        kind = ("application", "pdf") if f.suffix == ".pdf" else ("application", "zip")
+        msg.add_attachment(f.read_bytes(), maintype=kind[0], subtype=kind[1], filename=f.name)
     return msg
 
 
@@ -166,29 +218,65 @@ def send(settings: SmtpSettings, msg: EmailMessage) -> None:
         smtp.send_message(msg)
 
 
-def deliver(schedule: str | Path, as_of: dt.date, database: str | Path, out: str | Path,
+def _skip(entry: Entry, period: Period, reader, exc: ReportError, ledger: Ledger, export_log, dry_run: bool) -> str:
+    """No data, or a scope id the warehouse does not know: recorded, not sent, tried again next run."""
+    outcome = f"skipped: {exc}"
+    if not dry_run:
+        ledger.record(entry, period, outcome)
+        exports.record(reader, export_log, command="deliver", entry=entry.id, scope=entry.scope, period=period,
+                       recipients=entry.recipients, outcome=outcome)
+    return outcome
+
+
+def _render_and_send(entry: Entry, period: Period, database, out, settings, dry_run: bool, ledger: Ledger,
+                     export_log) -> tuple[str, list[Path]]:
+    try:
+        reader = open_reader(entry.scope, database)
+    except ReportError as exc:
+        if str(exc).startswith(f"scope {entry.scope}:"):
+            return _skip(entry, period, None, exc, ledger, export_log, dry_run), []
+        raise
+    with reader:
+        try:
+            report = build(reader, entry.scope, period)
+        except ReportError as exc:
+            return _skip(entry, period, reader, exc, ledger, export_log, dry_run), []
+        files = write(report, inside(out, entry.id, period.label), entry.formats)
+        if dry_run:
+            return "dry run", files
+        send(settings, _message(settings, entry, report, files))
+        ledger.record(entry, period, "sent", files)
+        exports.record(reader, export_log, command="deliver", entry=entry.id, scope=entry.scope, period=period,
+                       recipients=entry.recipients, files=files, outcome="sent")
+    return "sent", files
+
+
+def deliver(schedule: str | Path, as_of: dt.date, database: str | None, out: str | Path,
             ledger_path: str | Path | None = None, settings: SmtpSettings | None = None,
-            dry_run: bool = False, log=print) -> list[tuple[str, Period, str]]:
+            dry_run: bool = False, log=print, export_log: str | Path | None = None) -> list[tuple[str, Period, str]]:
     """Render and send what is due; return (entry id, period, outcome) per entry."""
-    entries = load_schedule(schedule)
+    entries = load_schedule(schedule)  # everything is checked before anything is sent
     ledger = Ledger(ledger_path or Path(str(schedule) + ".ledger.jsonl"))
+    export_log = export_log or ledger.path.with_suffix(".exports.jsonl")
     if not dry_run and settings is None:
         settings = SmtpSettings.from_env()
+    out_dir(out)
+    plan = [(e, e.due_period(as_of), inside(out, e.id)) for e in entries]
     results = []
-    for entry in entries:
-        period = entry.due_period(as_of)
+    for entry, period, _folder in plan:
         if ledger.has(entry, period):
             results.append((entry.id, period, "already sent"))
             log(f"{entry.id}: {period.label} already sent")
             continue
-        target = Path(out) / entry.id / period.label
-        report = render(database, entry.scope, period, target, entry.formats)
-        if dry_run:
-            results.append((entry.id, period, "dry run"))
-            log(f"{entry.id}: {period.label} due, {len(report.files)} files (dry run, not sent)")
-            continue
-        send(settings, _message(settings, entry, period, report.files))
-        ledger.record(entry, period, entry.recipients, report.files)
-        results.append((entry.id, period, "sent"))
-        log(f"{entry.id}: {period.label} sent to {', '.join(entry.recipients)} ({len(report.files)} files)")
+        try:
+            outcome, files = _render_and_send(entry, period, database, out, settings, dry_run, ledger, export_log)
+        except (smtplib.SMTPException, OSError) as exc:
+            outcome = f"failed: {type(exc).__name__}: {exc}"
+        results.append((entry.id, period, outcome))
+        if outcome == "sent":
+            log(f"{entry.id}: {period.label} sent to {', '.join(entry.recipients)} ({len(files)} files)")
+        elif outcome == "dry run":
+            log(f"{entry.id}: {period.label} due, {len(files)} files (dry run, not sent)")
+        else:
+            log(f"{entry.id}: {period.label} {outcome}")
     return results

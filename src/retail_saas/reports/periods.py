@@ -36,16 +36,26 @@ class Scope:
         return self.kind if self.id is None else f"{self.kind}-{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Period:
     """[start, end) in calendar days; `kind` day, week (Monday to Sunday) or month."""
 
     kind: str
     start: dt.date
     end: dt.date
+    previous_start: dt.date | None = None  # set by containing(): checks the calendar has it
 
     @staticmethod
     def containing(kind: str, day: dt.date) -> Period:
+        try:
+            period = Period._containing(kind, day)
+            period.previous_start = Period._containing(kind, period.start - dt.timedelta(days=1)).start
+        except OverflowError:
+            raise ValueError(f"date {day}: the {kind} or the one before it falls outside the calendar") from None
+        return period
+
+    @staticmethod
+    def _containing(kind: str, day: dt.date) -> Period:
         if kind == "day":
             return Period(kind, day, day + dt.timedelta(days=1))
         if kind == "week":
@@ -58,7 +68,10 @@ class Period:
         raise ValueError(f"period {kind!r}: expected one of {PERIODS}")
 
     def previous(self) -> Period:
-        return Period.containing(self.kind, self.start - dt.timedelta(days=1))
+        try:
+            return Period._containing(self.kind, self.start - dt.timedelta(days=1))
+        except OverflowError:
+            raise ValueError(f"{self.kind} {self.label}: the one before it falls outside the calendar") from None
 
     @property
     def label(self) -> str:

@@ -1,192 +1,99 @@
-"""Render a report: one CSV per section (+ summary, scope audit) and one PDF with charts."""
+"""Write a report: one PDF (an HTML template rendered by WeasyPrint, with
+matplotlib charts) and one zip archive of CSV files, inside --out only."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-from dataclasses import dataclass, field
+import io
+import zipfile
 from pathlib import Path
 
-import duckdb
-
-from .periods import Period, Scope
-from .sections import SectionData, fetch, sections_for, totals
+from . import charts
+from .build import Report
+from .warehouse import ReportError
 
 FORMATS = ("csv", "pdf")
-PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
+TEMPLATES = Path(__file__).with_name("templates")
+_EPOCH = (2000, 1, 1, 0, 0, 0)  # fixed zip timestamps: the same report, the same bytes
 
 
-@dataclass
-class Report:
-    scope: Scope
-    period: Period
-    database: str
-    sections: list[SectionData]
-    generated_for: dt.date
-    files: list[Path] = field(default_factory=list)
-
-    @property
-    def stem(self) -> str:
-        return f"{self.scope.slug}_{self.period.kind}_{self.period.label}"
-
-    @property
-    def title(self) -> str:
-        return f"KPI report – {self.scope} – {self.period.kind} {self.period.label}"
-
-
-def build(database: str | Path, scope: Scope, period: Period) -> Report:
-    if not Path(database).exists():
-        raise FileNotFoundError(f"DuckDB file {database} not found (build the marts first: dbt build)")
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        data = [fetch(con, s, scope, period) for s in sections_for(scope)]
-    finally:
-        con.close()
-    return Report(scope, period, str(database), data, period.start)
-
-
-def _change(cur, prev):
-    if cur is None or prev is None:
-        return None, None
-    return cur - prev, (None if prev == 0 else (cur - prev) / abs(prev))
-
-
-def _fmt(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else f"{v:.6f}".rstrip("0")
-    return str(v)
-
-
-def write_csv(report: Report, out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    files = []
-    header = ["scope", "period", "period_start", "previous_start", "section", "dimension", "metric",
-              "current", "previous", "change", "change_pct"]
-    prev = report.period.previous()
-    for data in report.sections:
-        path = out / f"{report.stem}_{data.section.name}.csv"
-        with path.open("w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            for dim, both in data.rows.items():
-                for metric in data.measures():
-                    cur, pre = both["current"].get(metric), both["previous"].get(metric)
-                    ch, pct = _change(cur, pre)
-                    w.writerow([str(report.scope), report.period.label, report.period.start, prev.start,
-                                data.section.name, dim, metric, _fmt(cur), _fmt(pre), _fmt(ch), _fmt(pct)])
-        files.append(path)
-    path = out / f"{report.stem}_summary.csv"
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["scope", "period", "section", "metric", "current", "previous", "change", "change_pct"])
-        for data in report.sections:
-            if data.section.top_n:
-                continue  # a top list is not a total
-            tot = totals(data)
-            for metric in tot["current"]:
-                cur, pre = tot["current"][metric], tot["previous"][metric]
-                ch, pct = _change(cur, pre)
-                w.writerow([str(report.scope), report.period.label, data.section.name, metric,
-                            _fmt(cur), _fmt(pre), _fmt(ch), _fmt(pct)])
-    files.append(path)
-    path = out / f"{report.stem}_scope_audit.csv"
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["section", "period", "dimension", "scope_column", "audit_distinct", "audit_min", "audit_max"])
-        for data in report.sections:
-            for a in data.audit:
-                w.writerow([a["section"], a["period"], a["dimension"], a["scope_column"], a["audit_distinct"],
-                            a["audit_min"], a["audit_max"]])
-    files.append(path)
-    return files
-
-
-def write_pdf(report: Report, out: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{report.stem}.pdf"
-    prev = report.period.previous()
-    # fixed metadata: the same report renders the same bytes
-    meta = {"Title": report.title, "Creator": "retail-saas report", "CreationDate": None, "ModDate": None}
-    with PdfPages(path, metadata=meta) as pdf:
-        fig = plt.figure(figsize=PAGE_SIZE)
-        fig.text(0.05, 0.92, report.title, fontsize=18, weight="bold")
-        fig.text(0.05, 0.87, f"current {report.period}   ·   previous {prev}", fontsize=10)
-        rows = []
-        for data in report.sections:
-            if data.section.top_n or not data.rows:
-                continue
-            tot = totals(data)
-            for metric in tot["current"]:
-                cur, pre = tot["current"][metric], tot["previous"][metric]
-                ch, pct = _change(cur, pre)
-                rows.append([data.section.title, metric, _fmt(cur), _fmt(pre),
-                             "" if pct is None else f"{pct:+.1%}"])
-        ax = fig.add_axes((0.05, 0.05, 0.9, 0.78))
-        ax.axis("off")
-        if rows:
-            table = ax.table(cellText=rows[:34], colLabels=["section", "metric", "current", "previous", "change"],
-                             loc="upper left", cellLoc="left")
-            table.auto_set_font_size(False)
-            table.set_fontsize(7)
-            table.scale(1, 1.1)
-        else:
-            ax.text(0, 0.9, "No data for this scope and period.", fontsize=12)
-        pdf.savefig(fig)
-        plt.close(fig)
-        for data in report.sections:
-            _section_page(pdf, plt, report, data)
+def inside(out: str | Path, *parts: str) -> Path:
+    """`out`/parts, refusing any path that resolves outside `out` (.., absolute parts, links)."""
+    base = Path(out).resolve()
+    path = base.joinpath(*parts).resolve()
+    if not path.is_relative_to(base):
+        raise ReportError(f"output path {'/'.join(parts)!r} leaves the output folder {out}")
     return path
 
 
-def _section_page(pdf, plt, report: Report, data: SectionData) -> None:
-    sec = data.section
-    fig = plt.figure(figsize=PAGE_SIZE)
-    fig.suptitle(f"{sec.title} – {report.scope} – {report.period.label} vs previous", fontsize=14)
-    dims = list(data.rows)[:12]
-    panels = [sec.chart]
-    rates = (sec.chart_rate,) if isinstance(sec.chart_rate, str) else (sec.chart_rate or ())
-    for rate in rates:
-        if any(data.rows[d][p].get(rate) is not None for d in dims for p in ("current", "previous")):
-            panels.append(rate)
-            break
-    for i, metric in enumerate(panels):
-        ax = fig.add_subplot(1, len(panels), i + 1)
-        if not dims:
-            ax.text(0.5, 0.5, "no data", ha="center", va="center")
-            ax.set_axis_off()
-            continue
-        cur = [data.rows[d]["current"].get(metric) or 0 for d in dims]
-        pre = [data.rows[d]["previous"].get(metric) or 0 for d in dims]
-        y = range(len(dims))
-        ax.barh([k + 0.2 for k in y], cur, height=0.4, label="current", color="#1f77b4")
-        ax.barh([k - 0.2 for k in y], pre, height=0.4, label="previous", color="#ff7f0e")
-        ax.set_yticks(list(y), labels=[d[:24] for d in dims], fontsize=8)
-        ax.invert_yaxis()
-        ax.set_title(metric)
-        ax.legend(fontsize=8)
-        ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
-    pdf.savefig(fig)
-    plt.close(fig)
+def out_dir(out: str | Path) -> Path:
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise ReportError(f"--out {out}: is a file, not a folder")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+    return p
 
 
-def render(database: str | Path, scope: Scope, period: Period, out: str | Path,
-           formats: tuple[str, ...] = FORMATS) -> Report:
+def html(report: Report) -> str:
+    import jinja2
+    import markupsafe
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    sparks = [None if f.kpi.monthly else charts.spark(f.series, f.prev_series, f.current, f.previous)
+              for f in report.figures]
+    return env.get_template("report.html.j2").render(r=report, charts=sparks,
+                                                     css=markupsafe.Markup((TEMPLATES / "report.css").read_text()))
+
+
+def write_pdf(report: Report, out: Path) -> Path:
+    import weasyprint
+
+    path = inside(out, f"{report.stem}.pdf")
+    weasyprint.HTML(string=html(report), base_url=str(TEMPLATES)).write_pdf(path)
+    return path
+
+
+def _csv_bytes(rows: list[dict]) -> bytes:
+    cols: list[str] = []
+    for r in rows:
+        cols += [k for k in r if k not in cols]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=cols)
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue().encode()
+
+
+def summary_rows(report: Report) -> list[dict]:
+    return [{"scope": str(report.scope), "name": report.name, "period": report.period.label, "kpi": f.kpi.key,
+             "label": f.kpi.label, "unit": f.kpi.unit, "current": f.current, "previous": f.previous,
+             "shown": f.text, "change": f.change} for f in report.figures]
+
+
+def write_archive(report: Report, out: Path) -> Path:
+    """summary.csv (the headline figures), unusual.csv and one CSV per section, in one zip."""
+    path = inside(out, f"{report.stem}_data.zip")
+    files = {"summary.csv": summary_rows(report),
+             "unusual.csv": [{"sentence": s} for s in report.unusual]}
+    files.update({f"{s.key}.csv": s.csv for s in report.sections if s.csv})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, rows in files.items():
+            zf.writestr(zipfile.ZipInfo(f"{report.stem}/{name}", _EPOCH), _csv_bytes(rows) if rows else b"")
+    return path
+
+
+def write(report: Report, out: str | Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
     bad = [f for f in formats if f not in FORMATS]
-    if bad:
-        raise ValueError(f"format {bad}: expected csv and/or pdf")
-    report = build(database, scope, period)
-    out = Path(out)
-    if "csv" in formats:
-        report.files += write_csv(report, out)
+    if bad or not formats:
+        raise ReportError(f"--format {','.join(formats)}: expected csv, pdf or csv,pdf")
+    folder = out_dir(out)
+    files = []
     if "pdf" in formats:
-        report.files.append(write_pdf(report, out))
-    return report
+        files.append(write_pdf(report, folder))
+    if "csv" in formats:
+        files.append(write_archive(report, folder))
+    report.files = files
+    return files

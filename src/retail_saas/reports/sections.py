@@ -1,14 +1,7 @@
-"""The report's sections: what each one reads, per scope, and how it compares periods.
-
-Every query is built from fixed fragments (mart, columns) chosen by the scope's
-*kind*; the scope's *id* and the dates are always bound parameters (`?`), so
-a tenant's report can only read that tenant's rows. Each query also returns
-the distinct values of the scope column it filtered on (`audit_*`), which the
-report writes to `scope_audit.csv` as evidence.
-
-Queries return additive parts only; rates are derived in Python from the
-summed parts (never averaged), as kpis.md asks.
-"""
+"""One section per module the scope uses: a short lead, tables with names
+and human units, a chart where it helps. Each section reads additive parts
+and derives its rates from their sums (kpis.md); nothing internal (sums of
+seconds, raw parts) is shown, the CSV rows keep the raw figures."""
 
 from __future__ import annotations
 
@@ -16,246 +9,316 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import duckdb
+from . import charts
+from . import formatting as fmt
+from .periods import Period
+from .warehouse import Reader, in_list
 
-from .periods import Period, Scope
-
-
-@dataclass(frozen=True)
-class Source:
-    """One way to compute a section for some scope kinds."""
-
-    relation: str  # FROM clause (fixed text)
-    date_col: str
-    dimension: str  # SQL expression of the breakdown
-    measures: dict[str, str]  # name -> SQL aggregate
-    scope_cols: dict[str, str]  # scope kind -> column filtered on (platform: audit column)
-    where: str = ""  # extra fixed condition
-
-
-@dataclass(frozen=True)
-class Section:
-    name: str
-    title: str
-    sources: dict[str, Source]  # scope kind -> source
-    chart: str  # the measure charted per dimension
-    derived: dict[str, Callable[[dict], float | None]] = field(default_factory=dict)
-    chart_rate: str | tuple[str, ...] | None = None  # a derived rate charted beside it (first with data)
-    top_n: int | None = None  # keep the top dimensions (by chart measure, current period)
-
-    def source_for(self, scope: Scope) -> Source | None:
-        return self.sources.get(scope.kind)
+LABELS = {
+    "email": "Email", "sms": "SMS", "facebook": "Facebook", "instagram": "Instagram", "whatsapp": "WhatsApp",
+    "push": "Push", "in_app": "In-app", "gmail": "Gmail", "outlook": "Outlook", "imap": "IMAP mail",
+    "twilio": "Twilio", "compose": "Compose", "reply": "Reply", "subject_line": "Subject lines",
+    "rewrite": "Rewrite", "translate": "Translate", "abandoned_cart": "Abandoned cart", "winback": "Win-back",
+    "html": "HTML", "text": "plain-text", "ai_assist": "AI assist", "crm": "CRM",
+    # churn-risk factors and funnel steps
+    "activity_decline": "Activity falling", "low_seat_use": "Few seats in use", "sync_failures": "Sync failures",
+    "sla_decline": "SLA compliance falling", "subscription_signal": "Trial or downgrade",
+    "first_ai_generation": "First AI draft", "first_template_use": "First template use",
+    "first_human_reply": "First reply by a person", "first_inbound_message": "First message received",
+    "first_successful_binding": "First channel connected",
+}
 
 
-def _ratio(num: str, den: str, factor: float = 1.0) -> Callable[[dict], float | None]:
-    def f(row: dict) -> float | None:
-        d = row.get(den) or 0
-        return None if not d else (row.get(num) or 0) * factor / d
-    return f
-
-
-def _sum_of(*names: str) -> Callable[[dict], float | None]:
-    return lambda row: sum((row.get(n) or 0) for n in names)
-
-
-_TENANT = {"platform": "tenant_id", "tenant": "tenant_id"}
-
-SECTIONS: list[Section] = [
-    Section(
-        "messages_by_channel", "Message volumes by channel",
-        {
-            **{k: Source("marts.inbox_daily", "activity_date", "channel",
-                         {"inbound": "sum(inbound)", "outbound": "sum(outbound)"}, _TENANT) for k in _TENANT},
-            "team": Source("marts.daily_stats", "activity_date", "'human outbound'",
-                           {"messages_sent": "sum(messages_sent)"}, {"team": "team_id"}),
-        },
-        chart="messages",
-        derived={"messages": lambda r: (r.get("inbound") or 0) + (r.get("outbound") or 0)
-                 if "inbound" in r else (r.get("messages_sent") or 0)},
-    ),
-    Section(
-        "response_and_sla", "Response time and SLA compliance",
-        {
-            **{k: Source("marts.inbox_daily", "activity_date", "channel",
-                         {"first_replies": "sum(first_replies)", "response_seconds_sum": "sum(response_seconds_sum)",
-                          "replies_within_sla": "sum(replies_within_sla)", "sla_due": "sum(sla_due)",
-                          "sla_met": "sum(sla_met)"}, _TENANT) for k in _TENANT},
-            "team": Source("marts.daily_stats", "activity_date", "'all channels'",
-                           {"first_replies": "sum(first_replies)", "response_seconds_sum": "sum(response_seconds_sum)",
-                            "replies_within_sla": "sum(replies_within_sla)"}, {"team": "team_id"}),
-        },
-        chart="avg_response_minutes",
-        derived={"avg_response_minutes": _ratio("response_seconds_sum", "first_replies", 1 / 60),
-                 "on_time_reply_rate": _ratio("replies_within_sla", "first_replies"),
-                 "sla_compliance_rate": _ratio("sla_met", "sla_due")},
-        chart_rate=("sla_compliance_rate", "on_time_reply_rate"),
-    ),
-    Section(
-        "binding_health", "Channel binding health",
-        {
-            **{k: Source("marts.binding_daily", "activity_date", "provider",
-                         {"attempts": "sum(attempts)", "successes": "sum(successes)", "failures": "sum(failures)",
-                          "retries": "sum(retries)"}, _TENANT) for k in _TENANT},
-            "team": Source("marts.fct_binding_attempts as attempts inner join marts.dim_users as users "
-                           "on attempts.user_id = users.user_id", "attempts.activity_date", "attempts.provider",
-                           {"attempts": "count(*)", "successes": "sum(case when attempts.is_success then 1 else 0 end)",
-                            "failures": "sum(case when attempts.is_failure then 1 else 0 end)",
-                            "retries": "sum(case when attempts.is_retry then 1 else 0 end)"},
-                           {"team": "users.team_id"}),
-        },
-        chart="attempts",
-        derived={"failure_rate": _ratio("failures", "attempts")},
-        chart_rate="failure_rate",
-    ),
-    Section(
-        "sync_health", "Catalog sync health",
-        {k: Source("marts.catalog_daily", "activity_date", "'catalog'",
-                   {"syncs_finished": "sum(syncs_finished)", "syncs_succeeded": "sum(syncs_succeeded)",
-                    "products_synced": "sum(products_synced)"}, _TENANT) for k in _TENANT},
-        chart="syncs_finished",
-        derived={"sync_success_rate": _ratio("syncs_succeeded", "syncs_finished")},
-        chart_rate="sync_success_rate",
-    ),
-    Section(
-        "ai_usage", "AI usage and tokens",
-        {
-            **{k: Source("marts.ai_daily", "activity_date", "feature",
-                         {"generations": "sum(generations)", "applied": "sum(applied)",
-                          "prompt_tokens": "sum(prompt_tokens)", "completion_tokens": "sum(completion_tokens)"},
-                         _TENANT) for k in _TENANT},
-            "team": Source("marts.daily_stats", "activity_date", "'all features'",
-                           {"generations": "sum(ai_generations)", "tokens": "sum(ai_tokens)"}, {"team": "team_id"}),
-        },
-        chart="tokens",
-        derived={"tokens": lambda r: r["tokens"] if "tokens" in r and "prompt_tokens" not in r
-                 else (r.get("prompt_tokens") or 0) + (r.get("completion_tokens") or 0),
-                 "usage_rate": _ratio("applied", "generations")},
-        chart_rate="usage_rate",
-    ),
-    Section(
-        "top_templates", "Top templates",
-        {k: Source("marts.template_usage", "activity_date", "template_id",
-                   {"uses": "sum(uses)", "applies": "sum(applies)"}, _TENANT) for k in _TENANT},
-        chart="uses", top_n=10,
-    ),
-    Section(
-        "brand_activity", "Brand assets and campaigns",
-        {k: Source("marts.brand_daily", "activity_date_utc", dim,
-                   {"asset_views": "sum(asset_views)", "asset_downloads": "sum(asset_downloads)",
-                    "campaign_uses": "sum(campaign_uses)", "campaign_sends": "sum(campaign_sends)",
-                    "notifications_sent": "sum(notifications_sent)",
-                    "notifications_delivered": "sum(notifications_delivered)"}, cols)
-         for k, dim, cols in [("platform", "brand_id", {"platform": "brand_id"}),
-                              ("brand", "brand_id", {"brand": "brand_id"}),
-                              ("tenant", "brand_id", {"tenant": "tenant_id"})]},
-        chart="asset_views", top_n=10,
-        derived={"delivery_rate": _ratio("notifications_delivered", "notifications_sent")},
-    ),
-    Section(
-        "brand_top_assets", "Brand top assets",
-        {k: Source("marts.fct_asset_actions", "activity_date_utc", "asset_id",
-                   {"views": "sum(case when action = 'view' then 1 else 0 end)",
-                    "downloads": "sum(case when action = 'download' then 1 else 0 end)"},
-                   cols, where="tenant_id is not null")
-         for k, cols in [("platform", {"platform": "brand_id"}), ("brand", {"brand": "brand_id"}),
-                         ("tenant", {"tenant": "tenant_id"})]},
-        chart="downloads", top_n=10,
-    ),
-    Section(
-        "brand_top_retailers", "Brand top retailers",
-        {k: Source("(select brand_id, tenant_id, activity_date_utc from marts.fct_asset_actions "
-                   "union all select brand_id, tenant_id, activity_date_utc from marts.fct_campaign_actions) "
-                   "as brand_rows", "activity_date_utc", "tenant_id", {"activity": "count(*)"}, cols,
-                   where="tenant_id is not null")
-         for k, cols in [("platform", {"platform": "brand_id"}), ("brand", {"brand": "brand_id"})]},
-        chart="activity", top_n=10,
-    ),
-]
-
-
-def sections_for(scope: Scope) -> list[Section]:
-    return [s for s in SECTIONS if s.source_for(scope) is not None]
+def label(v) -> str:
+    v = "(none)" if v is None else str(v)
+    return LABELS.get(v, v.replace("_", " ").capitalize())
 
 
 @dataclass
-class SectionData:
-    section: Section
-    # dimension -> {"current": {measure: value}, "previous": {...}}
-    rows: dict[str, dict[str, dict[str, float | None]]]
-    audit: list[dict]
-
-    def measures(self) -> list[str]:
-        return list(next(iter(self.rows.values()))["current"].keys()) if self.rows else []
+class Table:
+    columns: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    left: int = 1  # leading columns aligned left (names); figures align right
 
 
-def build_query(source: Source, scope: Scope) -> tuple[str, list]:
-    """SQL text (fixed fragments only) and its parameters besides the dates."""
-    col = source.scope_cols[scope.kind]
-    measures = ",\n  ".join(f"{expr} as {name}" for name, expr in source.measures.items())
-    conditions = [f"{source.date_col} >= ?", f"{source.date_col} < ?"]
-    params: list = []
-    if scope.kind != "platform":
-        conditions.append(f"{col} = ?")
-        params.append(scope.id)
-    if source.where:
-        conditions.append(source.where)
-    sql = (
-        f"select cast({source.dimension} as varchar) as dimension,\n  {measures},\n"
-        f"  count(distinct {col}) as audit_distinct, min({col}) as audit_min, max({col}) as audit_max\n"
-        f"from {source.relation}\nwhere {' and '.join(conditions)}\ngroup by 1"
-    )
-    return sql, params
+@dataclass
+class Section:
+    key: str
+    title: str
+    lead: str
+    tables: list[Table] = field(default_factory=list)
+    chart: str | None = None
+    chart_caption: str = ""
+    csv: list[dict] = field(default_factory=list)  # raw figures for the archive
 
 
-def fetch(con: duckdb.DuckDBPyConnection, section: Section, scope: Scope, period: Period) -> SectionData:
-    source = section.source_for(scope)
-    assert source is not None
-    sql, extra = build_query(source, scope)
-    rows: dict[str, dict[str, dict]] = {}
-    audit = []
-    for label, per in (("current", period), ("previous", period.previous())):
-        cur = con.execute(sql, [per.start, per.end, *extra])
-        names = [d[0] for d in cur.description]
-        for rec in cur.fetchall():
-            r = dict(zip(names, rec))
-            dim = r.pop("dimension") or "(none)"
-            a = {k: r.pop(k) for k in ("audit_distinct", "audit_min", "audit_max")}
-            vals = {k: (float(v) if v is not None else 0.0) for k, v in r.items()}
-            for dname, fn in section.derived.items():
-                vals[dname] = fn(vals)
-            rows.setdefault(dim, {"current": {}, "previous": {}})[label] = vals
-            audit.append({"section": section.name, "period": label, "dimension": dim,
-                          "scope_column": source.scope_cols[scope.kind].split(".")[-1], **a})
-    for both in rows.values():
-        for label in ("current", "previous"):
-            vals = {m: both[label].get(m) or 0.0 for m in source.measures}
-            for dname, fn in section.derived.items():
-                vals[dname] = fn(vals)
-            both[label] = vals
-    if section.top_n:
-        key = section.chart
-
-        def rank(item):
-            dim, both = item
-            return (-(both["current"].get(key) or 0), -(both["previous"].get(key) or 0), dim)
-
-        rows = dict(sorted(rows.items(), key=rank)[: section.top_n])
-    else:
-        rows = dict(sorted(rows.items()))
-    return SectionData(section, rows, audit)
+def _ratio(num, den):
+    return None if not den else num / den
 
 
-def totals(data: SectionData) -> dict[str, dict[str, float | None]]:
-    """Sum of the additive measures over dimensions, rates re-derived from the sums."""
-    source_measures = [m for m in data.measures() if m not in data.section.derived]
-    out = {}
-    for label in ("current", "previous"):
-        summed = {m: sum((both[label].get(m) or 0) for both in data.rows.values()) for m in source_measures}
-        for dname, fn in data.section.derived.items():
-            summed[dname] = fn(summed)
-        out[label] = summed
+def _f(v) -> float:
+    return float(v or 0)
+
+
+def sums(reader: Reader, mart: str, date_col: str, dim: str | None, measures: dict[str, str],
+         per: Period, where: str = "") -> dict:
+    """{dimension: {measure: value}} of the period (dimension None: one row, key None)."""
+    sel = ", ".join(f"{expr} as {name}" for name, expr in measures.items())
+    group = f" group by {dim}" if dim else ""
+    extra = f" and {where}" if where else ""
+    rows = reader.rows(f"select {dim + ' as dim, ' if dim else ''}{sel} from {reader.rel(mart)} "
+                       f"where {date_col} >= ? and {date_col} < ?{extra}{group}", [per.start, per.end])
+    return {(r.pop("dim") if dim else None): {k: _f(v) for k, v in r.items()} for r in rows}
+
+
+def both(reader, mart, date_col, dim, measures, period, where="") -> tuple[dict, dict]:
+    return (sums(reader, mart, date_col, dim, measures, period, where),
+            sums(reader, mart, date_col, dim, measures, period.previous(), where))
+
+
+def _active(cur: dict, prev: dict, keys: list[str]) -> bool:
+    return any(row.get(k) for d in (cur, prev) for row in d.values() for k in keys)
+
+
+def used(reader, mart, date_col, dim, measures, period, keys=None) -> tuple[dict, dict] | None:
+    """Both periods by dimension (dim None: totals under key None), or None when `keys` (default: all
+    measures) are nothing in both periods: a module the scope did not use."""
+    cur, prev = both(reader, mart, date_col, dim, measures, period)
+    return (cur, prev) if _active(cur, prev, keys or list(measures)) else None
+
+
+def daily(reader: Reader, mart: str, date_col: str, dim: str, measure: str, period: Period) -> tuple[list, dict]:
+    rows = reader.rows(f"select {date_col} as day, {dim} as dim, {measure} as v from {reader.rel(mart)} "
+                       f"where {date_col} >= ? and {date_col} < ? group by 1, 2",  # positions: dim may be a constant
+                       [period.start, period.end])
+    days = [period.start + dt.timedelta(days=i) for i in range((period.end - period.start).days)]
+    series: dict[str, list[float]] = {}
+    for r in rows:
+        day = r["day"].date() if isinstance(r["day"], dt.datetime) else r["day"]
+        series.setdefault(label(r["dim"]), [0.0] * len(days))[(day - period.start).days] += _f(r["v"])
+    return days, dict(sorted(series.items()))
+
+
+def _csv(section: str, dim_name: str, cur: dict, prev: dict, names: Callable = label) -> list[dict]:
+    out = []
+    for key in sorted(set(cur) | set(prev), key=str):
+        for m in sorted(set(cur.get(key, {})) | set(prev.get(key, {}))):
+            out.append({"section": section, dim_name: names(key), "metric": m,
+                        "current": cur.get(key, {}).get(m, 0.0), "previous": prev.get(key, {}).get(m, 0.0)})
     return out
 
 
-def today() -> dt.date:  # pragma: no cover - for defaults only
-    return dt.date.today()
+def _rank(cur: dict, key: str) -> list:
+    return sorted(cur, key=lambda d: (-cur[d].get(key, 0), str(d)))
+
+
+# -- tenant --------------------------------------------------------------------------------------------
+
+
+def inbox(reader: Reader, period: Period, title: str = "Conversations") -> Section | None:
+    m = {"inbound": "sum(inbound)", "outbound": "sum(outbound)", "first_replies": "sum(first_replies)",
+         "response_seconds_sum": "sum(response_seconds_sum)", "sla_met": "sum(sla_met)", "sla_due": "sum(sla_due)"}
+    cur, prev = both(reader, "inbox_daily", "activity_date", "channel", m, period)
+    if not _active(cur, prev, ["inbound", "outbound"]):
+        return None
+    rows = []
+    for ch in _rank(cur, "inbound") + sorted(set(prev) - set(cur)):
+        c, p = cur.get(ch, {}), prev.get(ch, {})
+        rows.append([label(ch), fmt.count(c.get("inbound", 0)), fmt.count(c.get("outbound", 0)),
+                     fmt.minutes(_ratio(c.get("response_seconds_sum", 0), c.get("first_replies"))),
+                     fmt.rate(_ratio(c.get("sla_met", 0), c.get("sla_due"))),
+                     fmt.change(c.get("inbound", 0), p.get("inbound", 0), "count")[0]])
+    tot = sum(c["inbound"] for c in cur.values())
+    busiest = max(cur, key=lambda k: cur[k]["inbound"]) if cur else None
+    lead = (f"{fmt.count(tot)} messages came in; {label(busiest)} was the busiest channel."
+            if busiest else "No messages came in this period.")
+    chart = None
+    if period.kind != "day":
+        days, series = daily(reader, "inbox_daily", "activity_date", "channel", "sum(inbound)", period)
+        chart = charts.daily_bars(days, series, "messages received") if series else None
+    return Section("conversations", title, lead,
+                   [Table(["Channel", "Received", "Sent", "Average first reply", "Replies within SLA",
+                           "Received vs previous"], rows)],
+                   chart, "Messages received per day, by channel", _csv("conversations", "channel", cur, prev))
+
+
+def notifications(reader: Reader, period: Period) -> Section | None:
+    m = {"sent": "sum(sent)", "delivered": "sum(delivered)", "opened": "sum(opened)", "failed": "sum(failed)"}
+    found = used(reader, "notification_daily", "activity_date", "channel", m, period, ["sent"])
+    if found is None:
+        return None
+    cur, prev = found
+    rows = []
+    for ch in _rank(cur, "sent"):
+        c, p = cur[ch], prev.get(ch, {})
+        rows.append([label(ch), fmt.count(c["sent"]), fmt.rate(_ratio(c["delivered"], c["sent"])),
+                     fmt.rate(_ratio(c["opened"], c["sent"])),
+                     fmt.change(_ratio(c["delivered"], c["sent"]), _ratio(p.get("delivered", 0), p.get("sent")),
+                                "rate")[0]])
+    sent = sum(c["sent"] for c in cur.values())
+    failed = sum(c["failed"] for c in cur.values())
+    lead = f"{fmt.count(sent)} notifications sent, {fmt.count(failed)} of them failed."
+    return Section("notifications", "Notifications", lead,
+                   [Table(["Channel", "Sent", "Delivered", "Opened", "Delivered vs previous"], rows)],
+                   csv=_csv("notifications", "channel", cur, prev))
+
+
+def ai(reader: Reader, period: Period) -> Section | None:
+    m = {"generations": "sum(generations)", "applied": "sum(applied)", "sent": "sum(sent)",
+         "tokens": "sum(prompt_tokens + completion_tokens)"}
+    found = used(reader, "ai_daily", "activity_date", "feature", m, period, ["generations"])
+    if found is None:
+        return None
+    cur, prev = found
+    rows = [[label(f), fmt.count(c["generations"]), fmt.rate(_ratio(c["applied"], c["generations"])),
+             fmt.count(c["tokens"]), fmt.change(c["generations"], prev.get(f, {}).get("generations", 0), "count")[0]]
+            for f, c in ((f, cur[f]) for f in _rank(cur, "generations"))]
+    gen = sum(c["generations"] for c in cur.values())
+    lead = f"The AI assistant wrote {fmt.count(gen)} drafts; the table shows how many your team used."
+    return Section("ai_assistant", "AI assistant", lead,
+                   [Table(["Feature", "Drafts", "Used", "Tokens", "Drafts vs previous"], rows)],
+                   csv=_csv("ai_assistant", "feature", cur, prev))
+
+
+def templates(reader: Reader, period: Period, top: int = 8) -> Section | None:
+    m = {"uses": "sum(uses)", "applies": "sum(applies)", "edits": "sum(edits)"}
+    cur, prev = both(reader, "template_usage", "activity_date", "template_id", m, period)
+    if not _active(cur, prev, ["uses", "applies"]):
+        return None
+    ranked = _rank(cur, "uses")[:top]
+    marks, params = in_list(ranked)
+    info = {r["template_id"]: r for r in reader.lookup(
+        f"select template_id, scope, language, format, created_at from marts.dim_templates "
+        f"where template_id in {marks}", params)}
+
+    def name(tid):
+        t = info.get(tid)
+        if not t:
+            return "Template (details not available)"
+        made = t["created_at"]
+        return (f"{label(t['scope'])} template, {label(t['format'])}, {str(t['language']).upper()}"
+                + (f", created {made.day} {made:%b %Y}" if made else ""))
+
+    rows = [[str(i + 1), name(t), fmt.count(cur[t]["uses"]), fmt.count(cur[t]["applies"]),
+             fmt.change(cur[t]["uses"], prev.get(t, {}).get("uses", 0), "count")[0]] for i, t in enumerate(ranked)]
+    uses = sum(c["uses"] for c in cur.values())
+    used = sum(1 for c in cur.values() if c["uses"])
+    lead = f"Templates were used {fmt.count(uses)} times, {used} different ones. The most used:"
+    return Section("templates", "Templates", lead,
+                   [Table(["#", "Template", "Uses", "Applied", "Uses vs previous"], rows, left=2)],
+                   csv=_csv("templates", "template", {t: cur[t] for t in ranked},
+                            {t: prev[t] for t in ranked if t in prev}, names=name))
+
+
+def _totals_table(items: list[tuple[str, str, float | None, float | None]]) -> Table:
+    """Figure, this period, previous, change; figures that are nothing in both periods are left out."""
+    return Table(["", "This period", "Previous period", "Change"],
+                 [[lbl, fmt.value(c, unit), fmt.value(p, unit), fmt.change(c, p, unit)[0]]
+                  for lbl, unit, c, p in items if c or p])
+
+
+def catalog(reader: Reader, period: Period) -> Section | None:
+    m = {"products_synced": "sum(products_synced)", "products_added": "sum(products_added)",
+         "syncs_finished": "sum(syncs_finished)", "syncs_succeeded": "sum(syncs_succeeded)",
+         "images_uploaded": "sum(images_uploaded)", "image_bytes": "sum(image_bytes)",
+         "cdn_requests": "sum(cdn_requests)", "cdn_bytes": "sum(cdn_bytes)"}
+    found = used(reader, "catalog_daily", "activity_date", None, m, period)
+    if found is None:
+        return None
+    c, p = found[0].get(None, {}), found[1].get(None, {})
+    items = [("Products synced", "count", c.get("products_synced"), p.get("products_synced")),
+             ("Products added", "count", c.get("products_added"), p.get("products_added")),
+             ("Syncs finished", "count", c.get("syncs_finished"), p.get("syncs_finished")),
+             ("Syncs that succeeded", "rate", _ratio(c.get("syncs_succeeded", 0), c.get("syncs_finished")),
+              _ratio(p.get("syncs_succeeded", 0), p.get("syncs_finished"))),
+             ("Images uploaded", "count", c.get("images_uploaded"), p.get("images_uploaded")),
+             ("Image storage added", "bytes", c.get("image_bytes"), p.get("image_bytes")),
+             ("Catalog page requests (CDN)", "count", c.get("cdn_requests"), p.get("cdn_requests")),
+             ("CDN traffic", "bytes", c.get("cdn_bytes"), p.get("cdn_bytes"))]
+    lead = (f"{fmt.count(c.get('syncs_finished'))} catalog syncs finished; "
+            f"{fmt.rate(_ratio(c.get('syncs_succeeded', 0), c.get('syncs_finished')))} of them succeeded."
+            if c.get("syncs_finished") else
+            f"No catalog sync finished; shoppers requested catalog pages {fmt.count(c.get('cdn_requests'))} times.")
+    return Section("catalog", "Product catalog", lead, [_totals_table(items)],
+                   csv=_csv("catalog", "dimension", {"all": c}, {"all": p}))
+
+
+def crm(reader: Reader, period: Period) -> Section | None:
+    m = {"contacts_added": "sum(contacts_added)", "contacts_updated": "sum(contacts_updated)",
+         "contacts_deleted": "sum(contacts_deleted)", "import_rows_imported": "sum(import_rows_imported)",
+         "import_rows_rejected": "sum(import_rows_rejected)", "grade_upgrades": "sum(grade_upgrades)"}
+    cur, prev = both(reader, "crm_daily", "activity_date", None, m, period)
+    am = {"triggered": "sum(triggered)", "sent": "sum(sent)", "failed": "sum(failed)"}
+    acur, aprev = both(reader, "automation_daily", "activity_date", "trigger_type", am, period)
+    c, p = cur.get(None, {}), prev.get(None, {})
+    if not any(c.get(k) or p.get(k) for k in m) and not _active(acur, aprev, ["triggered"]):
+        return None
+    tables = [_totals_table([(lbl, "count", c.get(k), p.get(k)) for lbl, k in [
+        ("Contacts added", "contacts_added"), ("Contacts updated", "contacts_updated"),
+        ("Contacts deleted", "contacts_deleted"), ("Rows imported", "import_rows_imported"),
+        ("Rows rejected by imports", "import_rows_rejected"), ("Contacts upgraded a grade", "grade_upgrades")]])]
+    if acur:
+        tables.append(Table(["Automation", "Triggered", "Sent", "Failed"],
+                            [[label(t), fmt.count(a["triggered"]), fmt.count(a["sent"]),
+                              fmt.rate(_ratio(a["failed"], a["triggered"]))]
+                             for t, a in ((t, acur[t]) for t in _rank(acur, "triggered"))],
+                            caption="Marketing automations"))
+    sent = sum(a["sent"] for a in acur.values())
+    lead = f"{fmt.count(c.get('contacts_added'))} new contacts" + (
+        f"; marketing automations sent {fmt.count(sent)} messages." if sent else ".")
+    return Section("contacts", "Contacts and automations", lead, tables,
+                   csv=_csv("contacts", "dimension", {"all": c}, {"all": p})
+                   + _csv("automations", "trigger", acur, aprev))
+
+
+def connections(reader: Reader, period: Period) -> Section | None:
+    m = {"attempts": "sum(attempts)", "successes": "sum(successes)", "failures": "sum(failures)",
+         "new_bindings": "sum(new_bindings)"}
+    found = used(reader, "binding_daily", "activity_date", "provider", m, period, ["attempts"])
+    if found is None:
+        return None
+    cur, prev = found
+    rows = [[label(pv), fmt.count(c["attempts"]), fmt.count(c["new_bindings"]),
+             fmt.rate(_ratio(c["failures"], c["attempts"])),
+             fmt.change(_ratio(c["failures"], c["attempts"]),
+                        _ratio(prev.get(pv, {}).get("failures", 0), prev.get(pv, {}).get("attempts")), "rate")[0]]
+            for pv, c in ((pv, cur[pv]) for pv in _rank(cur, "attempts"))]
+    att = sum(c["attempts"] for c in cur.values())
+    lead = f"{fmt.count(att)} attempts to connect a mailbox or social account."
+    return Section("connections", "Channel connections", lead,
+                   [Table(["Provider", "Attempts", "New connections", "Failed", "Failed vs previous"], rows)],
+                   csv=_csv("connections", "provider", cur, prev))
+
+
+BRAND_M = {"asset_views": "sum(asset_views)", "asset_downloads": "sum(asset_downloads)",
+           "campaign_uses": "sum(campaign_uses)", "campaign_sends": "sum(campaign_sends)"}
+
+
+def brands_carried(reader: Reader, period: Period) -> Section | None:
+    cur, prev = both(reader, "brand_daily", "activity_date_utc", "brand_id", BRAND_M, period)
+    if not _active(cur, prev, list(BRAND_M)):
+        return None
+    names = brand_names(reader, list(cur) + list(prev))
+    rows = [[names.get(b, "(unnamed brand)"), fmt.count(c["asset_views"]), fmt.count(c["asset_downloads"]),
+             fmt.count(c["campaign_uses"]), fmt.count(c["campaign_sends"])]
+            for b, c in ((b, cur[b]) for b in _rank(cur, "asset_views"))]
+    lead = f"Your team worked with the material of {len(cur)} brands you carry."
+    return Section("brands", "Brands you carry", lead,
+                   [Table(["Brand", "Asset views", "Downloads", "Campaigns used", "Campaign sends"], rows)],
+                   csv=_csv("brands", "brand", cur, prev, names=lambda b: names.get(b, b)))
+
+
+def brand_names(reader: Reader, ids) -> dict:
+    marks, params = in_list(ids)
+    return {r["brand_id"]: r["brand_name"] for r in reader.lookup(
+        f"select brand_id, brand_name from marts.dim_brands where brand_id in {marks}", params)}
+
+
+def tenant_names(reader: Reader, ids) -> dict:
+    marks, params = in_list(ids)
+    return {r["tenant_id"]: r["tenant_name"] for r in reader.lookup(
+        f"select tenant_id, tenant_name from marts.dim_tenants where tenant_id in {marks}", params)}
+
+
+TENANT = [inbox, notifications, ai, templates, catalog, crm, connections, brands_carried]

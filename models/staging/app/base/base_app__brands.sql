@@ -1,4 +1,6 @@
+{%- set table_name = 'brands' -%}
 {%- set key_columns = ['brand_id'] -%}
+{%- set native_types = lake_native_types('app', table_name) -%}
 
 {{ assert_source_columns('app', 'brands') }}
 
@@ -10,24 +12,46 @@ source as (
 
 ),
 
+landed as (
+
+    select
+        source.*,
+        {{ same_load_copies(table_name, native_types) }}
+            as same_load_copies
+    from source
+
+),
+
 renamed as (
 
     select
         cast(brand_id as {{ dbt.type_string() }}) as brand_id,
         cast(name as {{ dbt.type_string() }}) as name,
-        cast(created_at as timestamp) as created_at,
-        cast(_loaded_at as timestamp) as loaded_at
-    from source
+        {{ lake_value('created_at', 'timestamp', native_types) }} as created_at,
+        {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
+        {{ copy_invalid_reason(table_name, native_types) }}
+            as copy_invalid_reason,
+        {{ copy_fingerprint(table_name, native_types) }} as copy_fingerprint
+    from landed
+
+),
+
+checked as (
+
+    select
+        renamed.*,
+        {{ copy_reason(key_columns) }} as copy_reason
+    from renamed
 
 ),
 
 ranked as (
 
     select
-        renamed.*,
+        checked.*,
         {{ redelivery_rank(key_columns) }} as redelivery_rank,
         {{ copies_received(key_columns) }} as copies_received
-    from renamed
+    from checked
 
 )
 

@@ -1,4 +1,6 @@
+{%- set table_name = 'contacts' -%}
 {%- set key_columns = ['contact_id'] -%}
+{%- set native_types = lake_native_types('app', table_name) -%}
 
 {{ assert_source_columns('app', 'contacts') }}
 
@@ -7,6 +9,16 @@ with
 source as (
 
     select * from {{ source('app', 'contacts') }}
+
+),
+
+landed as (
+
+    select
+        source.*,
+        {{ same_load_copies(table_name, native_types) }}
+            as same_load_copies
+    from source
 
 ),
 
@@ -19,20 +31,32 @@ renamed as (
         {{ hash_pii('phone') }} as phone_hash,
         cast(grade as {{ dbt.type_string() }}) as grade,
         cast(source as {{ dbt.type_string() }}) as source,
-        cast(created_at as timestamp) as created_at,
-        cast(updated_at as timestamp) as updated_at,
-        cast(_loaded_at as timestamp) as loaded_at
-    from source
+        {{ lake_value('created_at', 'timestamp', native_types) }} as created_at,
+        {{ lake_value('updated_at', 'timestamp', native_types) }} as updated_at,
+        {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
+        {{ copy_invalid_reason(table_name, native_types) }}
+            as copy_invalid_reason,
+        {{ copy_fingerprint(table_name, native_types) }} as copy_fingerprint
+    from landed
+
+),
+
+checked as (
+
+    select
+        renamed.*,
+        {{ copy_reason(key_columns) }} as copy_reason
+    from renamed
 
 ),
 
 ranked as (
 
     select
-        renamed.*,
+        checked.*,
         {{ redelivery_rank(key_columns) }} as redelivery_rank,
         {{ copies_received(key_columns) }} as copies_received
-    from renamed
+    from checked
 
 )
 

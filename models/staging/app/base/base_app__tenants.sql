@@ -1,4 +1,6 @@
+{%- set table_name = 'tenants' -%}
 {%- set key_columns = ['tenant_id'] -%}
+{%- set native_types = lake_native_types('app', table_name) -%}
 
 {{ assert_source_columns('app', 'tenants') }}
 
@@ -10,6 +12,16 @@ source as (
 
 ),
 
+landed as (
+
+    select
+        source.*,
+        {{ same_load_copies(table_name, native_types) }}
+            as same_load_copies
+    from source
+
+),
+
 renamed as (
 
     select
@@ -18,19 +30,31 @@ renamed as (
         cast(timezone as {{ dbt.type_string() }}) as timezone,
         cast(country as {{ dbt.type_string() }}) as country,
         cast(plan as {{ dbt.type_string() }}) as plan,
-        cast(created_at as timestamp) as created_at,
-        cast(_loaded_at as timestamp) as loaded_at
-    from source
+        {{ lake_value('created_at', 'timestamp', native_types) }} as created_at,
+        {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
+        {{ copy_invalid_reason(table_name, native_types) }}
+            as copy_invalid_reason,
+        {{ copy_fingerprint(table_name, native_types) }} as copy_fingerprint
+    from landed
+
+),
+
+checked as (
+
+    select
+        renamed.*,
+        {{ copy_reason(key_columns) }} as copy_reason
+    from renamed
 
 ),
 
 ranked as (
 
     select
-        renamed.*,
+        checked.*,
         {{ redelivery_rank(key_columns) }} as redelivery_rank,
         {{ copies_received(key_columns) }} as copies_received
-    from renamed
+    from checked
 
 )
 

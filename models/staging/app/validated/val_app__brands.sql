@@ -1,5 +1,4 @@
 {%- set table_name = 'brands' -%}
-{%- set key_columns = ['brand_id'] -%}
 
 with
 
@@ -22,7 +21,8 @@ validated as (
         deduped.*,
         deduped.copies_received - 1 as duplicates_removed,
         case
-            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when deduped.copy_reason is not null
+                then deduped.copy_reason
         end as invalid_reason
     from deduped
 

@@ -1,5 +1,4 @@
 {%- set table_name = 'templates' -%}
-{%- set key_columns = ['template_id'] -%}
 
 with
 
@@ -22,7 +21,8 @@ validated as (
         deduped.*,
         deduped.copies_received - 1 as duplicates_removed,
         case
-            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when deduped.copy_reason is not null
+                then deduped.copy_reason
             when
                 {{ is_blank('deduped.tenant_id') }}
                 and coalesce(deduped.scope, '') <> 'brand'

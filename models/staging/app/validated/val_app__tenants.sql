@@ -1,5 +1,4 @@
 {%- set table_name = 'tenants' -%}
-{%- set key_columns = ['tenant_id'] -%}
 
 with
 
@@ -22,7 +21,8 @@ validated as (
         deduped.*,
         deduped.copies_received - 1 as duplicates_removed,
         case
-            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when deduped.copy_reason is not null
+                then deduped.copy_reason
             when {{ not_in_contract_list(table_name, 'plan') }}
                 then 'value_not_in_list:plan'
         end as invalid_reason

@@ -1,4 +1,6 @@
+{%- set table_name = 'account_binding_log' -%}
 {%- set key_columns = ['attempt_id'] -%}
+{%- set native_types = lake_native_types('events', table_name) -%}
 
 {{ assert_source_columns('events', 'account_binding_log') }}
 
@@ -7,6 +9,16 @@ with
 source as (
 
     select * from {{ source('events', 'account_binding_log') }}
+
+),
+
+landed as (
+
+    select
+        source.*,
+        {{ same_load_copies(table_name, native_types) }}
+            as same_load_copies
+    from source
 
 ),
 
@@ -20,19 +32,32 @@ renamed as (
         cast(provider as {{ dbt.type_string() }}) as provider,
         cast(status as {{ dbt.type_string() }}) as status,
         cast(error_code as {{ dbt.type_string() }}) as error_code,
-        cast(event_time as timestamp) as occurred_at,
-        cast(_loaded_at as timestamp) as loaded_at
-    from source
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
+        {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
+        {{ copy_invalid_reason(table_name, native_types) }}
+            as copy_invalid_reason,
+        {{ copy_fingerprint(table_name, native_types) }} as copy_fingerprint
+    from landed
+
+),
+
+checked as (
+
+    select
+        renamed.*,
+        {{ copy_reason(key_columns) }} as copy_reason
+    from renamed
 
 ),
 
 ranked as (
 
     select
-        renamed.*,
+        checked.*,
         {{ redelivery_rank(key_columns) }} as redelivery_rank,
         {{ copies_received(key_columns) }} as copies_received
-    from renamed
+    from checked
 
 )
 

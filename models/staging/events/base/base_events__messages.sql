@@ -1,4 +1,6 @@
+{%- set table_name = 'raw_message' -%}
 {%- set key_columns = ['message_id'] -%}
+{%- set native_types = lake_native_types('events', table_name) -%}
 
 {{ assert_source_columns('events', 'raw_message') }}
 
@@ -7,6 +9,16 @@ with
 source as (
 
     select * from {{ source('events', 'raw_message') }}
+
+),
+
+landed as (
+
+    select
+        source.*,
+        {{ same_load_copies(table_name, native_types) }}
+            as same_load_copies
+    from source
 
 ),
 
@@ -21,23 +33,38 @@ renamed as (
         cast(channel as {{ dbt.type_string() }}) as channel,
         cast(direction as {{ dbt.type_string() }}) as direction,
         cast(in_reply_to as {{ dbt.type_string() }}) as in_reply_to_message_id,
-        cast(is_automated as boolean) as is_automated,
+        {{ lake_value('is_automated', 'boolean', native_types) }}
+            as is_automated,
         cast(template_id as {{ dbt.type_string() }}) as template_id,
         cast(ai_generation_id as {{ dbt.type_string() }}) as ai_generation_id,
-        cast(catalog_product_count as bigint) as catalog_product_count,
-        cast(event_time as timestamp) as occurred_at,
-        cast(_loaded_at as timestamp) as loaded_at
-    from source
+        {{ lake_value('catalog_product_count', 'bigint', native_types) }}
+            as catalog_product_count,
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
+        {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
+        {{ copy_invalid_reason(table_name, native_types) }}
+            as copy_invalid_reason,
+        {{ copy_fingerprint(table_name, native_types) }} as copy_fingerprint
+    from landed
+
+),
+
+checked as (
+
+    select
+        renamed.*,
+        {{ copy_reason(key_columns) }} as copy_reason
+    from renamed
 
 ),
 
 ranked as (
 
     select
-        renamed.*,
+        checked.*,
         {{ redelivery_rank(key_columns) }} as redelivery_rank,
         {{ copies_received(key_columns) }} as copies_received
-    from renamed
+    from checked
 
 )
 

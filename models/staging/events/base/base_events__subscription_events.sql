@@ -1,4 +1,6 @@
+{%- set table_name = 'subscription_log' -%}
 {%- set key_columns = ['event_id'] -%}
+{%- set native_types = lake_native_types('events', table_name) -%}
 
 {{ assert_source_columns('events', 'subscription_log') }}
 
@@ -10,6 +12,16 @@ source as (
 
 ),
 
+landed as (
+
+    select
+        source.*,
+        {{ same_load_copies(table_name, native_types) }}
+            as same_load_copies
+    from source
+
+),
+
 renamed as (
 
     select
@@ -18,23 +30,39 @@ renamed as (
         cast(subscription_id as {{ dbt.type_string() }}) as subscription_id,
         cast(action as {{ dbt.type_string() }}) as action,
         cast(plan as {{ dbt.type_string() }}) as plan,
-        cast(period_start as timestamp) as period_start_at,
-        cast(period_end as timestamp) as period_end_at,
-        cast(amount_cents as bigint) as amount_cents,
+        {{ lake_value('period_start', 'timestamp', native_types) }}
+            as period_start_at,
+        {{ lake_value('period_end', 'timestamp', native_types) }}
+            as period_end_at,
+        {{ lake_value('amount_cents', 'bigint', native_types) }}
+            as amount_cents,
         cast(currency as {{ dbt.type_string() }}) as currency,
-        cast(event_time as timestamp) as occurred_at,
-        cast(_loaded_at as timestamp) as loaded_at
-    from source
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
+        {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
+        {{ copy_invalid_reason(table_name, native_types) }}
+            as copy_invalid_reason,
+        {{ copy_fingerprint(table_name, native_types) }} as copy_fingerprint
+    from landed
+
+),
+
+checked as (
+
+    select
+        renamed.*,
+        {{ copy_reason(key_columns) }} as copy_reason
+    from renamed
 
 ),
 
 ranked as (
 
     select
-        renamed.*,
+        checked.*,
         {{ redelivery_rank(key_columns) }} as redelivery_rank,
         {{ copies_received(key_columns) }} as copies_received
-    from renamed
+    from checked
 
 )
 

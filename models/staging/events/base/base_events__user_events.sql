@@ -1,4 +1,6 @@
+{%- set table_name = 'user_log' -%}
 {%- set key_columns = ['event_id'] -%}
+{%- set native_types = lake_native_types('events', table_name) -%}
 
 {{ assert_source_columns('events', 'user_log') }}
 
@@ -10,6 +12,16 @@ source as (
 
 ),
 
+landed as (
+
+    select
+        source.*,
+        {{ same_load_copies(table_name, native_types) }}
+            as same_load_copies
+    from source
+
+),
+
 renamed as (
 
     select
@@ -18,19 +30,32 @@ renamed as (
         cast(user_id as {{ dbt.type_string() }}) as user_id,
         cast(action as {{ dbt.type_string() }}) as action,
         cast(module as {{ dbt.type_string() }}) as module,
-        cast(event_time as timestamp) as occurred_at,
-        cast(_loaded_at as timestamp) as loaded_at
-    from source
+        {{ lake_value('event_time', 'timestamp', native_types) }}
+            as occurred_at,
+        {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
+        {{ copy_invalid_reason(table_name, native_types) }}
+            as copy_invalid_reason,
+        {{ copy_fingerprint(table_name, native_types) }} as copy_fingerprint
+    from landed
+
+),
+
+checked as (
+
+    select
+        renamed.*,
+        {{ copy_reason(key_columns) }} as copy_reason
+    from renamed
 
 ),
 
 ranked as (
 
     select
-        renamed.*,
+        checked.*,
         {{ redelivery_rank(key_columns) }} as redelivery_rank,
         {{ copies_received(key_columns) }} as copies_received
-    from renamed
+    from checked
 
 )
 

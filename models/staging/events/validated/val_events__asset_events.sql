@@ -1,5 +1,4 @@
 {%- set table_name = 'asset_log' -%}
-{%- set key_columns = ['event_id'] -%}
 
 with
 
@@ -22,7 +21,8 @@ validated as (
         deduped.*,
         deduped.copies_received - 1 as duplicates_removed,
         case
-            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when deduped.copy_reason is not null
+                then deduped.copy_reason
             when
                 {{ is_blank('deduped.tenant_id') }}
                 and coalesce(deduped.action, '') <> 'publish'
@@ -37,6 +37,8 @@ validated as (
                 then 'value_not_in_list:action'
             when deduped.occurred_at is null then 'event_time_missing'
             when {{ is_in_future('occurred_at') }} then 'event_time_in_future'
+            when {{ is_before_2000('occurred_at') }}
+                then 'event_time_before_2000'
             when deduped.bytes < 0 then 'negative_value:bytes'
             when {{ is_not_carried() }} then 'brand_not_carried'
         end as invalid_reason

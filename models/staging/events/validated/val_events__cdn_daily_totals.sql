@@ -1,5 +1,4 @@
 {%- set table_name = 'cdn_log' -%}
-{%- set key_columns = ['log_date', 'tenant_id', 'distribution'] -%}
 
 with
 
@@ -22,7 +21,8 @@ validated as (
         deduped.*,
         deduped.copies_received - 1 as duplicates_removed,
         case
-            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when deduped.copy_reason is not null
+                then deduped.copy_reason
             when {{ is_blank('deduped.tenant_id') }} then 'missing_tenant'
             when {{ is_unknown('tenant') }} then 'unknown_tenant'
             when {{ not_in_contract_list(table_name, 'distribution') }}

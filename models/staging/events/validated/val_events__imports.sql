@@ -1,5 +1,4 @@
 {%- set table_name = 'import_log' -%}
-{%- set key_columns = ['import_batch_id'] -%}
 
 with
 
@@ -22,13 +21,16 @@ validated as (
         deduped.*,
         deduped.copies_received - 1 as duplicates_removed,
         case
-            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when deduped.copy_reason is not null
+                then deduped.copy_reason
             when {{ is_blank('deduped.tenant_id') }} then 'missing_tenant'
             when {{ is_unknown('tenant') }} then 'unknown_tenant'
             when {{ not_in_contract_list(table_name, 'source') }}
                 then 'value_not_in_list:source'
             when deduped.started_at is null then 'event_time_missing'
             when {{ is_in_future('started_at') }} then 'event_time_in_future'
+            when {{ is_before_2000('started_at') }}
+                then 'event_time_before_2000'
             when deduped.rows_received < 0 then 'negative_value:rows_received'
             when deduped.rows_imported < 0 then 'negative_value:rows_imported'
             when deduped.rows_rejected < 0 then 'negative_value:rows_rejected'

@@ -1,5 +1,4 @@
 {%- set table_name = 'raw_message' -%}
-{%- set key_columns = ['message_id'] -%}
 
 {#- Rules 4 and 10 (in_reply_to) refer to this table itself: they are
     checked against the messages that pass every other rule (no
@@ -25,7 +24,8 @@ checked as (
     select
         deduped.*,
         case
-            when {{ key_is_missing(key_columns, 'deduped') }} then 'missing_key'
+            when deduped.copy_reason is not null
+                then deduped.copy_reason
             when {{ is_blank('deduped.tenant_id') }} then 'missing_tenant'
             when {{ is_unknown('tenant') }} then 'unknown_tenant'
             when {{ is_cross_tenant('contact') }} then 'cross_tenant_contact'
@@ -39,6 +39,8 @@ checked as (
                 then 'value_not_in_list:direction'
             when deduped.occurred_at is null then 'event_time_missing'
             when {{ is_in_future('occurred_at') }} then 'event_time_in_future'
+            when {{ is_before_2000('occurred_at') }}
+                then 'event_time_before_2000'
             when deduped.catalog_product_count < 0
                 then 'negative_value:catalog_product_count'
         end as reason_after_reply
