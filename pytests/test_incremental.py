@@ -10,6 +10,10 @@ plain tables rebuilt from the same staging on every run, so they are
 equal by construction; only the incremental marts and their parents are
 run (`dbt run -s +<mart>`), which keeps the file at a few minutes.
 
+The DuckDB kill-and-rerun test goes through `retail-saas build` (write-
+audit-publish, src/retail_saas/publish/): the incremental state is then
+the published file, copied into a shadow for each build.
+
 Scenarios: plain daily batches; a batch of rows up to 3 days late
 (`hold_back_late`); a storm of redeliveries with changed content
 (`redelivery_storm`: moved event times, quarantined copies). Also every
@@ -26,6 +30,7 @@ terminated; the test prints which).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -54,15 +59,29 @@ FIRST, LAST = 88, 90
 TIMINGS: dict[str, float] = {}
 
 
-def _dbt(args: list[str], work: Path, env: dict, check: bool = True) -> subprocess.CompletedProcess:
+def _dbt(args: list[str], work: Path, env: dict, check: bool = True,
+         program: str = "dbt") -> subprocess.CompletedProcess:
     t0 = time.monotonic()
-    proc = subprocess.run([str(BIN / "dbt"), *args, "--target-path", str(work / "target"),
+    proc = subprocess.run([str(BIN / program), *args, "--target-path", str(work / "target"),
                            "--log-path", str(work / "logs")],
                           cwd=REPO, env=env, capture_output=True, text=True)
-    TIMINGS[f"{work.name} dbt {args[0]}"] = TIMINGS.get(f"{work.name} dbt {args[0]}", 0) + time.monotonic() - t0
+    key = f"{work.name} {program} {args[0]}"
+    TIMINGS[key] = TIMINGS.get(key, 0) + time.monotonic() - t0
     if check and proc.returncode != 0:
-        pytest.fail(f"dbt {' '.join(args)} failed:\n" + "\n".join(proc.stdout.splitlines()[-60:]))
+        pytest.fail(f"{program} {' '.join(args)} failed:\n" + "\n".join(proc.stdout.splitlines()[-60:])
+                    + proc.stderr[-2000:])
     return proc
+
+
+def _as_publish(args: list[str]) -> list[str]:
+    """`dbt build|run <args>` as `retail-saas build` arguments (write-audit-
+    publish: built into a shadow, published whole if it passed); a run is a
+    build of models only."""
+    return ["build", *args[1:], *(["--resource-type", "model"] if args[0] == "run" else [])]
+
+
+def _publish(args: list[str], work: Path, env: dict) -> subprocess.CompletedProcess:
+    return _dbt(_as_publish(args), work, env, program="retail-saas")
 
 
 def _put(lake: Path, day: int, current: Path) -> None:
@@ -132,14 +151,15 @@ def _stage(lake: Path, day: int, work: Path, load: Callable[[Path], None] | None
 
 
 def _replay(lake: Path, work: Path, select: list[str], env: dict, until: int = LAST,
-            load: Callable[[Path], None] | None = None) -> None:
-    """First build on day FIRST, then one incremental run per day."""
+            load: Callable[[Path], None] | None = None, run: Callable = _dbt) -> None:
+    """First build on day FIRST, then one incremental run per day (`run`:
+    plain dbt, or `_publish`)."""
     for day in range(FIRST, until + 1):
         _stage(lake, day, work, load)
         if day == FIRST:
-            _dbt(["build", "-s", *select, "--resource-type", "seed", "--resource-type", "model"], work, env)
+            run(["build", "-s", *select, "--resource-type", "seed", "--resource-type", "model"], work, env)
         else:
-            _dbt(["run", "-s", *select], work, env)
+            run(["run", "-s", *select], work, env)
 
 
 def _duckdb_env(work: Path) -> dict:
@@ -182,14 +202,17 @@ def test_incremental_equals_full_refresh(scenario, scenarios, selection, full_bu
     assert not problems, f"{scenario}: incremental differs from full refresh:\n" + _report(problems)
 
 
-def _kill_midway(work: Path, env: dict, select: list[str], ready: Callable[[list[str]], bool]) -> list[str]:
-    """Start `dbt run -s <select> --threads 1` in a process group of its own
+def _kill_midway(work: Path, env: dict, select: list[str], ready: Callable[[list[str]], bool],
+                 publish: bool = False) -> list[str]:
+    """Start `dbt run -s <select> --threads 1` (with `publish`, through
+    `retail-saas build`) in a process group of its own
     and SIGKILL the whole group once `ready(finished)` holds (`finished`:
     the relations reported created so far, at least one), checked every
     20 ms. Fails unless the run was really killed before its end. Returns
     `finished`."""
-    cmd = [str(BIN / "dbt"), "run", "-s", *select, "--target-path", str(work / "target"),
-           "--log-path", str(work / "logs"), "--threads", "1"]
+    args = ["run", "-s", *select, "--target-path", str(work / "target"),
+            "--log-path", str(work / "logs"), "--threads", "1"]
+    cmd = [str(BIN / "retail-saas"), *_as_publish(args)] if publish else [str(BIN / "dbt"), *args]
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
@@ -220,15 +243,23 @@ def _kill_midway(work: Path, env: dict, select: list[str], ready: Callable[[list
 
 
 def test_killed_run_then_rerun_equals_full_refresh(scenarios, selection, full_builds, tmp_path_factory):
-    """Kill the last day's run after a few models, run it again."""
+    """Every day published with `retail-saas build` (the incremental state
+    is the published file); the last day's build killed after a few
+    models leaves the published file as it was (same bytes), and building
+    it again gives the full refresh's marts."""
     select, names = selection
     work = tmp_path_factory.mktemp("incr_killed")
     env = _duckdb_env(work)
-    _replay(scenarios["storm"], work, select, env, until=LAST - 1)
+    _replay(scenarios["storm"], work, select, env, until=LAST - 1, run=_publish)
     _stage(scenarios["storm"], LAST, work)
-    _kill_midway(work, env, select, lambda finished: len(finished) >= 12)  # staging rebuilt, the facts not yet
-    _dbt(["run", "-s", *select], work, env)
-    problems = _diff(_tables(_wait(full_builds, "storm"), names), _tables(work / "dbt.duckdb", names))
+    published = work / "dbt.duckdb"
+    digest = hashlib.sha256(published.read_bytes()).hexdigest()
+    _kill_midway(work, env, select, lambda finished: len(finished) >= 12,  # staging rebuilt, the facts not yet
+                 publish=True)
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == digest, "the killed build touched the published file"
+    assert (work / "dbt.shadow.duckdb").exists(), "the killed build did not write a shadow"
+    _publish(["run", "-s", *select], work, env)
+    problems = _diff(_tables(_wait(full_builds, "storm"), names), _tables(published, names))
     assert not problems, "killed and rerun differs from full refresh:\n" + _report(problems)
 
 

@@ -252,7 +252,7 @@ def pages(pdf: Path, name: str) -> list[str]:
     if pdf in _TEXT:
         return _TEXT[pdf]
     ppm, txt = _poppler()
-    art = ARTIFACTS / name
+    art = ARTIFACTS / (name + os.environ.get("PYTEST_XDIST_WORKER", "").replace("gw", "_gw"))
     shutil.rmtree(art, ignore_errors=True)
     art.mkdir(parents=True)
     subprocess.run([ppm, "-r", "60", "-png", str(pdf), str(art / "page")], check=True)
@@ -555,6 +555,17 @@ def test_bug_schedule_report_as_a_table(wh, tmp_path):
 def test_bug_schedule_recipients_as_a_string(wh, tmp_path):
     text = SCHEDULE.format(id="a", scope="platform").replace('["ops@example.com"]', '"ops@example.com"')
     one_line_error(_deliver(wh, tmp_path, text, wh.ids["day"]), "schedule.toml", "report #1", "recipients")
+
+
+def test_bug_schedule_checked_before_anything_is_sent(wh, tmp_path, smtp):
+    """A bad second entry stops the run before the good first one is rendered or sent."""
+    port, wait_for = smtp
+    text = (SCHEDULE.format(id="good", scope=f"tenant:{wh.ids['tenant']}")
+            + SCHEDULE.format(id="bad", scope="platform").replace('["ops@example.com"]', '"ops@example.com"'))
+    env = dict(wh.env, RETAIL_SAAS_SMTP_HOST="127.0.0.1", RETAIL_SAAS_SMTP_PORT=str(port))
+    one_line_error(_deliver(wh, tmp_path, text, wh.ids["day"], env=env, dry_run=False), "report #2 (id 'bad')")
+    assert wait_for(0) == [] and not (tmp_path / "schedule.toml.ledger.jsonl").exists()
+    assert not [p for p in tmp_path.rglob("*") if p.suffix in (".pdf", ".zip")]
 
 
 def test_bug_corrupt_ledger_line_is_named(wh, tmp_path):

@@ -41,13 +41,13 @@ DASHBOARD = [
     """select tenant_id, activity_date, channel, sum(inbound) as inbound,
               sum(outbound) as outbound, sum(first_replies) as first_replies
        from marts.inbox_daily
-       where activity_date > %(end)s - 30 and activity_date <= %(end)s
+       where activity_date > %(end)s::date - 30 and activity_date <= %(end)s::date
        group by tenant_id, activity_date, channel""",
     # team: activity per user over the same days
     """select tenant_id, user_id, sum(messages_sent) as messages_sent,
               sum(first_replies) as first_replies, sum(activity) as activity
        from marts.daily_stats
-       where activity_date > %(end)s - 30 and activity_date <= %(end)s
+       where activity_date > %(end)s::date - 30 and activity_date <= %(end)s::date
        group by tenant_id, user_id""",
 ]
 TARGET_P95 = 0.050
@@ -104,9 +104,24 @@ def setup(work: Path, scale: float, sessions: int, reuse: bool) -> tuple[dict, l
         _run([str(BIN / "retail-saas"), "load-postgres", "--lake", str(lake)], env)
         print(f"loaded in {time.monotonic() - t0:.0f}s", flush=True)
         t0 = time.monotonic()
-        _run([str(BIN / "dbt"), "run", "--target-path", str(work / "target"),
-              "--log-path", str(work / "logs")], env)
-        print(f"dbt run (hook included) in {time.monotonic() - t0:.0f}s", flush=True)
+        paths = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+        # At scale 1 the validated events models check contacts/users with
+        # correlated exists: without an index PostgreSQL takes tens of
+        # minutes, so those two tables are built and indexed first.
+        _run([str(BIN / "dbt"), "seed", *paths], env)
+        _run([str(BIN / "dbt"), "run", "-s", "+val_app__contacts", "+val_app__users",
+              *paths], env)
+        conn = connect(dict(su, PGDATABASE=db))
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("create index on staging.val_app__contacts (contact_id)")
+            cur.execute("create index on staging.val_app__users (user_id)")
+            cur.execute("analyze staging.val_app__contacts")
+            cur.execute("analyze staging.val_app__users")
+        conn.close()
+        _run([str(BIN / "dbt"), "run", "--exclude", "+val_app__contacts", "+val_app__users",
+              "int_kpi_points_prescreened+", *paths], env)
+        print(f"dbt seed + run (hook included) in {time.monotonic() - t0:.0f}s", flush=True)
     dbt_env = dict(su, PGDATABASE=db, PGUSER=dbt_user, PGPASSWORD=pw)
     admin = connect(dbt_env)
     admin.autocommit = True
@@ -149,6 +164,7 @@ class Session(threading.Thread):
         self.samples: list[float] = []
         self.errors: list[str] = []
         self.foreign_rows = 0
+        self.rows = 0
 
     def run(self) -> None:
         from retail_saas.postgres.connection import connect
@@ -167,7 +183,9 @@ class Session(threading.Thread):
                 try:
                     for q in DASHBOARD:
                         cur.execute(q, params)
-                        self.foreign_rows += sum(1 for r in cur.fetchall() if r[0] != self.tenant)
+                        rows = cur.fetchall()
+                        self.rows += len(rows)
+                        self.foreign_rows += sum(1 for r in rows if r[0] != self.tenant)
                     self.samples.append(time.monotonic() - t0)
                 except Exception as e:  # noqa: BLE001
                     self.errors.append(str(e).splitlines()[0])
@@ -196,7 +214,7 @@ def drive(env: dict, logins: list, interval: float, seconds: float) -> dict:
         "max": samples[-1] if n else float("nan"),
         "errors": len(errors), "error_kinds": sorted(set(errors))[:5],
         "foreign_rows": sum(t.foreign_rows for t in threads),
-        "rows_checked": n,
+        "rows": sum(t.rows for t in threads),
     }
 
 
@@ -204,7 +222,8 @@ def _line(r: dict) -> str:
     return (f"{r['sessions']:>3} sessions: {r['dashboards']:>6} dashboards, "
             f"{r['per_s']:6.1f}/s, p50 {r['p50'] * 1e3:6.1f} ms, p95 {r['p95'] * 1e3:6.1f} ms, "
             f"max {r['max'] * 1e3:6.1f} ms, errors {r['errors']}, "
-            f"rows of another tenant {r['foreign_rows']}")
+            f"rows {r['rows'] / max(1, r['dashboards']):.0f}/dashboard, "
+            f"of another tenant {r['foreign_rows']}")
 
 
 def main() -> int:
@@ -230,7 +249,8 @@ def main() -> int:
         print(f"paced, every {args.interval}s for {args.duration:.0f}s: {_line(r)}")
         if r["error_kinds"]:
             print("  errors: " + "; ".join(r["error_kinds"]))
-        ok = r["errors"] == 0 and r["foreign_rows"] == 0 and r["p95"] < TARGET_P95
+        ok = (r["errors"] == 0 and r["foreign_rows"] == 0 and r["p95"] < TARGET_P95
+              and r["rows"] > 0)
         print(f"target (0 errors, 0 foreign rows, p95 < 50 ms): {'met' if ok else 'MISSED'}")
     if args.mode in ("saturate", "both"):
         levels = sorted({n for n in (1, 2, 4, 8, 16, 32, args.sessions) if n <= args.sessions})

@@ -12,8 +12,8 @@ SCALE="${SCALE:-1}" SEED="${SEED:-42}"
 echo "==> generating the sample lake (scale $SCALE, seed $SEED) in $RETAIL_SAAS_LAKE"
 .venv/bin/retail-saas generate --scale "$SCALE" --seed "$SEED" --out "$RETAIL_SAAS_LAKE"
 
-echo "==> dbt build on DuckDB"
-.venv/bin/dbt build
+echo "==> dbt build on DuckDB, published only if every test passes (retail-saas build)"
+.venv/bin/retail-saas build
 
 echo "==> dbt docs (static site: target/static_index.html)"
 .venv/bin/dbt docs generate --static --quiet

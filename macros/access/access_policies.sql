@@ -139,25 +139,27 @@
 
 
 {#- The PostgreSQL row filter of one rule: the row's isolating columns
-    are among the ids of an active entitlement of `current_user` at this
-    scope level, looked up by access.scope_keys (security definer: the
-    entitlements themselves are not readable by analysts). No session
-    setting is read, so none can widen the rows. The first column is an
-    `= any(initplan array)` (the lookup runs once per statement, and an
-    index on (tenant_id, ...) serves it); with two or more columns the
-    exact tuple is checked too (an agency's two (tenant, team) scopes do
-    not mix into a third).
-    [] = any active entitlement of the level. -#}
+    are those of an active entitlement of current_user at this scope
+    level, read from access.my_scopes (a view with its owner's rights:
+    the entitlements themselves are not readable by analysts, and it
+    returns the caller's rows only). No session setting is read, so none
+    can widen the rows. The first column is an `= any(array)` over an
+    uncorrelated subquery: an InitPlan run once per statement, which an
+    index on (tenant_id, ...) serves; with two or more columns the exact
+    tuple is checked too (an agency's two (tenant, team) scopes do not
+    mix into a third). [] = any active entitlement of the level. -#}
 {% macro access_predicate(scope, columns) -%}
-    {%- set lookup = "(select access.scope_keys(current_user, '" ~ scope
-        ~ "', '{" -%}
+    {%- set mine = "from access.my_scopes as s where s.level = '" ~ scope
+        ~ "'" -%}
     {%- if columns | length == 0 -%}
-        ''::text = any ({{ lookup }}}'))::text[])
+        exists (select 1 {{ mine }})
     {%- else -%}
-        {{ columns[0] }} = any ({{ lookup }}{{ columns[0] }}}'))::text[])
+        {{ columns[0] }} = any ((select coalesce(array_agg(s.{{ columns[0]
+            }}), '{}') {{ mine }})::text[])
         {%- if columns | length > 1 %}
-        and jsonb_build_array({{ columns | join(', ') }})::text
-            = any ({{ lookup }}{{ columns | join(',') }}}'))::text[])
+        and jsonb_build_array({{ columns | join(', ') }})::text = any ((
+            select coalesce(array_agg(jsonb_build_array(s.{{
+            columns | join(', s.') }})::text), '{}') {{ mine }})::text[])
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

@@ -3,9 +3,10 @@
     by the dbt user (the access administrator: the only writer),
     access.user_scopes (who reads as which level within which ids),
     access.scope_changes (every change, written by a trigger, so changes
-    made with plain SQL are logged too) and access.scope_keys, the
-    security-definer lookup the policies call. Analyst groups get usage
-    on the schema and execute on the lookup, nothing on the tables. -#}
+    made with plain SQL are logged too) and access.my_scopes, the lookup
+    the policies read (a view with its owner's rights returning the
+    caller's own active rows). Analyst groups get usage on the schema and
+    select on the view, nothing on the tables. -#}
 {% macro access_store_statements(roles) -%}
     {%- set groups = roles | join(', ') -%}
     {%- set levels = [] -%}
@@ -80,39 +81,26 @@ drop trigger if exists user_scopes_audit on access.user_scopes;
 create trigger user_scopes_audit
     after insert or update or delete on access.user_scopes
     for each row execute function access.log_scope_change();
-{#- Keys of the caller's active entitlements of one level: the value of
-    one column, or the JSON array of several, or '' for "any". A direct
-    call for another login returns nothing unless the session user may
-    act as it (SET ROLE). -#}
-create or replace function access.scope_keys(
-    p_login name, p_level text, p_columns text[]
-) returns text[]
-language sql stable security definer
-set search_path = pg_catalog, access as $$
-    select coalesce(array_agg(distinct k), '{}')
-    from (
-        select case cardinality(p_columns)
-                when 0 then ''
-                when 1 then to_jsonb(s) ->> p_columns[1]
-                else (select jsonb_agg(to_jsonb(s) -> c order by o)::text
-                      from unnest(p_columns) with ordinality as u (c, o))
-            end as k
-        from access.user_scopes as s
-        where s.login = p_login
-            and s.level = p_level
-            and (s.valid_from is null or s.valid_from <= now())
-            and (s.valid_to is null or s.valid_to > now())
-            and (p_login = session_user
-                 or pg_has_role(session_user, p_login, 'MEMBER'))
-    ) as x
-    where k is not null
-$$;
-revoke all on access.user_scopes, access.scope_changes from public;
-revoke all on function access.scope_keys(name, text, text[]),
-    access.log_scope_change() from public;
+{#- The caller's own active entitlements: a view, so it reads the table
+    with its owner's rights (analysts get select on the view only, never
+    on the table) while current_user stays the caller; security_barrier
+    keeps an analyst's own functions in a WHERE from seeing other rows.
+    The policies read it in uncorrelated subqueries (InitPlans: once per
+    statement, and usable as index conditions). The function of the
+    first version is dropped (its InitPlan was not usable by an index). -#}
+drop function if exists access.scope_keys(name, text, text[]) cascade;
+create or replace view access.my_scopes with (security_barrier) as
+select login, level, tenant_id, team_id, user_id, brand_id, valid_from,
+    valid_to
+from access.user_scopes
+where login = current_user
+    and (valid_from is null or valid_from <= now())
+    and (valid_to is null or valid_to > now());
+revoke all on access.user_scopes, access.scope_changes, access.my_scopes
+    from public;
+revoke all on function access.log_scope_change() from public;
 grant usage on schema access to {{ groups }};
-grant execute on function access.scope_keys(name, text, text[])
-    to {{ groups }};
+grant select on access.my_scopes to {{ groups }};
 commit;
     {%- endset -%}
     {{ return(sql) }}

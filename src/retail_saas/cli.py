@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
 
     add_access(sub)
     add_audit_parser(sub)
+    from retail_saas.publish.cli import add_parser as add_build
+
+    add_build(sub)  # build: dbt build, then publish
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

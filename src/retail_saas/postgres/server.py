@@ -60,9 +60,9 @@ AUDIT_ROLE = "retail_saas_auditor"
 # default. Revoked in template1 (so every new database inherits it) and
 # in the server's database; superusers and owners' tools are unaffected.
 HARDEN = [
-    "revoke execute on function pg_get_viewdef(oid), pg_get_viewdef(oid, boolean), "
-    "pg_get_viewdef(oid, integer), pg_get_viewdef(text), pg_get_viewdef(text, boolean), "
-    "pg_get_ruledef(oid), pg_get_ruledef(oid, boolean), pg_get_functiondef(oid) from public",
+    ("revoke execute on function pg_get_viewdef(oid), pg_get_viewdef(oid, boolean), "
+     "pg_get_viewdef(oid, integer), pg_get_viewdef(text), pg_get_viewdef(text, boolean), "
+     "pg_get_ruledef(oid), pg_get_ruledef(oid, boolean), pg_get_functiondef(oid) from public"),
     "revoke select on pg_catalog.pg_rewrite from public",
 ]
 AUDIT_SETTINGS = {
@@ -148,11 +148,13 @@ def _apt_install(packages: list[str], timeout: float = 1200) -> None:
         prefix = ["sudo", "-n"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     cmd = prefix + ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
+                         check=False)
     if res.returncode != 0:  # the package lists may be stale or missing
         subprocess.run(prefix + ["apt-get", "update", "-q"], env=env, capture_output=True,
-                       timeout=timeout)
-        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+                       timeout=timeout, check=False)
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
+                             check=False)
     if res.returncode != 0:
         tail = (res.stdout + res.stderr)[-2000:]
         raise ServerError(f"{' '.join(cmd)} failed ({res.returncode}):\n{tail}")
@@ -161,7 +163,7 @@ def _apt_install(packages: list[str], timeout: float = 1200) -> None:
 def pgaudit_available(bindir: Path) -> bool:
     """pgaudit's library is installed for this PostgreSQL major."""
     res = subprocess.run([str(bindir / "pg_config"), "--pkglibdir"], capture_output=True,
-                         text=True) if (bindir / "pg_config").exists() else None
+                         text=True, check=False) if (bindir / "pg_config").exists() else None
     libdir = Path(res.stdout.strip()) if res and res.returncode == 0 else \
         Path("/usr/lib/postgresql") / bindir.parent.name / "lib"
     return (libdir / "pgaudit.so").exists()

@@ -20,6 +20,12 @@ LABELS = {
     "twilio": "Twilio", "compose": "Compose", "reply": "Reply", "subject_line": "Subject lines",
     "rewrite": "Rewrite", "translate": "Translate", "abandoned_cart": "Abandoned cart", "winback": "Win-back",
     "html": "HTML", "text": "plain-text", "ai_assist": "AI assist", "crm": "CRM",
+    # churn-risk factors and funnel steps
+    "activity_decline": "Activity falling", "low_seat_use": "Few seats in use", "sync_failures": "Sync failures",
+    "sla_decline": "SLA compliance falling", "subscription_signal": "Trial or downgrade",
+    "first_ai_generation": "First AI draft", "first_template_use": "First template use",
+    "first_human_reply": "First reply by a person", "first_inbound_message": "First message received",
+    "first_successful_binding": "First channel connected",
 }
 
 

@@ -1,0 +1,1 @@
+"""Apache Superset on the marts: dashboards as code, scoped by login."""
