@@ -29,6 +29,9 @@ def _build(args: argparse.Namespace) -> int:
     from retail_saas.publish import dbt_runs, duckdb_publish, postgres_publish
 
     try:
+        if {"-h", "--help"} & set(args.dbt_args):
+            print(__doc__)
+            return dbt_runs.run("build", ["--help"], dict(os.environ))
         groups = dbt_runs.option_groups(list(args.dbt_args))
         target = dbt_runs.resolve_target(groups, dict(os.environ))
         kind = TARGET_TYPES.get(target.name)
@@ -44,3 +47,8 @@ def _build(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("retail-saas build: error: interrupted; nothing published", file=sys.stderr, flush=True)
         return 130
+    except Exception as e:  # noqa: BLE001 - a file or database error: one line, never a traceback
+        first = (str(e).strip().splitlines() or [""])[0]
+        print(f"retail-saas build: error: {type(e).__name__}: {first} (the published marts are as before"
+              " unless the line above says published)", file=sys.stderr, flush=True)
+        return 1

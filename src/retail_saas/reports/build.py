@@ -28,6 +28,7 @@ class Report:
     unusual_note: str
     sections: list[Section]
     source: str  # warehouse and login the report read as
+    partial: str = ""  # the period runs past the data's last day
     files: list = field(default_factory=list)
 
     @property
@@ -87,9 +88,14 @@ def names(reader: Reader, scope: Scope) -> tuple[str, str]:
     return r[0]["team_name"], f"Team report · {store}"
 
 
-def data_range(reader: Reader) -> str:
+def data_bounds(reader: Reader) -> tuple:
     r = reader.lookup("select min(activity_date) as lo, max(activity_date) as hi from marts.inbox_daily")
-    return f"{r[0]['lo']} .. {r[0]['hi']}" if r and r[0]["lo"] else "no days"
+    return (r[0]["lo"], r[0]["hi"]) if r else (None, None)
+
+
+def data_range(reader: Reader) -> str:
+    lo, hi = data_bounds(reader)
+    return f"{lo} .. {hi}" if lo else "no days"
 
 
 def brand_movers(reader: Reader, period: Period, top: int = 4) -> tuple[list[str], str]:
@@ -150,8 +156,11 @@ def build(reader: Reader, scope: Scope, period: Period) -> Report:
                           "nothing to report")
     lines, note = unusual(reader, scope, period)
     sections = [s for s in (fn(reader, period) for fn in SECTIONS[scope.kind]) if s is not None]
-    source = reader.warehouse + (f" as {reader.login}" if getattr(reader, "login", None) else "")
-    return Report(scope, period, title, subtitle, figures, lines, note, sections, source)
+    source = reader.warehouse + (f" marts, read as {reader.login}" if getattr(reader, "login", None) else " marts")
+    last = data_bounds(reader)[1]
+    partial = (f"The data ends on {fmt.long_day(last)}: this period is not complete yet."
+               if last is not None and last < period.end - dt.timedelta(days=1) else "")
+    return Report(scope, period, title, subtitle, figures, lines, note, sections, source, partial=partial)
 
 
 def today() -> dt.date:  # pragma: no cover
