@@ -42,6 +42,6 @@ demo=()
 [ "${1:-serve}" = load ] && exit 0
 echo "==> serving http://127.0.0.1:$port/  (log in with a user above; Ctrl-C stops)"
 exec "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 2 \
-  --worker-class gthread --threads 4 --timeout 120 --limit-request-line 0 \
+  --worker-class gthread --threads 4 --timeout 120 --keep-alive 30 --limit-request-line 0 \
   --limit-request-field_size 0 --error-logfile - --log-level warning \
   "superset.app:create_app()"

@@ -48,7 +48,7 @@ def serve(env: dict) -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(
         [str(REPO / ".venv-bi/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--worker-class", "gthread", "--threads", "4", "--timeout", "120",
-         "superset.app:create_app()"], cwd=REPO, env=env,
+         "--keep-alive", "30", "superset.app:create_app()"], cwd=REPO, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:

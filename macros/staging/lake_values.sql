@@ -75,7 +75,7 @@
         'timestamp': '^' ~ day ~ '([ T]([01][0-9]|2[0-3]):[0-5][0-9]'
             ~ '(:[0-5][0-9]([.][0-9]{1,6})?)?)?(Z|[+-]00(:?00)?)?$',
         'date': '^' ~ day ~ '$',
-        'bigint': '^[+-]?[0-9]{1,18}([.]0*)?$',
+        'bigint': '^[+-]?[0-9]{1,18}([.]0+)?$',
     } -%}
     {{ return(patterns[data_type]) }}
 {%- endmacro %}
@@ -141,7 +141,9 @@
     {%- elif data_type == 'bigint' -%}
         case
             when {{ matches_pattern(text, lake_text_pattern('bigint')) }}
-                then cast({{ dbt.split_part(text, "'.'", 1) }} as bigint)
+                {#- through a decimal: '12.0' is whole; no split_part,
+                    whose delimiter is a regex on Spark -#}
+                then cast(cast({{ text }} as decimal(38, 6)) as bigint)
         end
     {%- else -%}
         case

@@ -144,7 +144,8 @@ def hold_back_late(lake: Path, out: Path, day: int, share: float = 0.3, seed: in
                 & (rng.random(table.num_rows) < share))
         loaded = np.where(pick, new_loaded, loaded)
         table = table.set_column(table.schema.get_field_index(LOADED_AT), LOADED_AT,
-                                 pa.array(loaded, pa.int64()).cast(pa.timestamp("us")))
+                                 pa.array(loaded, pa.int64(), mask=loaded == np.iinfo(np.int64).min)
+                                 .cast(pa.timestamp("us")))  # a null _loaded_at (rule 11) stays null
         tables[name] = table
     return _write(out, tables, dict(_manifest(lake), late_batch_day=day))
 
