@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# The `pg_env` fixture (a private PostgreSQL server) for every test module.
+pytest_plugins = ["pg_server"]
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 

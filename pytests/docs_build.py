@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import REPO, dbt_env, generate_lake, run_dbt
 
-_BUILT: dict[str, "DocsBuild"] = {}
+_BUILT: dict[str, DocsBuild] = {}
 
 
 @dataclass

@@ -36,7 +36,7 @@ def _norm(v):
         return v
     if isinstance(v, dt.datetime):
         if v.tzinfo is not None:
-            v = v.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            v = v.astimezone(dt.UTC).replace(tzinfo=None)
         return v
     if isinstance(v, (dt.date, dt.time)):
         return v

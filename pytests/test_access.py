@@ -37,7 +37,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import REPO, dbt_env, generate_lake, run_dbt
-from pg_server import TIMINGS, pg_env, unavailable  # noqa: F401
+from pg_server import TIMINGS, unavailable
 
 CTX = "retail_saas"  # the old session settings: must widen nothing now
 ROLES = ["platform_admin", "brand", "retailer", "team_lead", "agent"]

@@ -30,16 +30,17 @@ import socket
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 import requests
 import yaml
-from conftest import REPO, dbt_env, generate_lake, run_dbt
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from conftest import REPO, dbt_env, generate_lake, run_dbt
 
 pytestmark = pytest.mark.slow
 VENV_BI = REPO / ".venv-bi"
@@ -110,7 +111,7 @@ def pick_scopes(marts: Path) -> dict:
 def grant_all(ids: dict) -> None:
     from retail_saas.access import grant, open_store
     conn = open_store("duckdb")
-    past = datetime.now(timezone.utc) - timedelta(days=2)
+    past = datetime.now(UTC) - timedelta(days=2)
     grant(conn, "t_admin", "platform_admin")
     grant(conn, "t_retailer", "retailer", tenant_id=ids["tenant"])
     grant(conn, "t_brand", "brand", brand_id=ids["brand"])

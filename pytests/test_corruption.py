@@ -37,10 +37,9 @@ import pyarrow.parquet as pq
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import BIN, REPO, dbt_env, generate_lake  # noqa: E402
-from pg_server import pg_env  # noqa: E402,F401  (fixture)
 from test_incremental import _diff, _pg_database, _report, _tables  # noqa: E402
 
+from conftest import BIN, REPO, dbt_env, generate_lake  # noqa: E402
 from retail_saas.generator.batches import lake_as_of  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]

@@ -50,7 +50,7 @@ def built(tmp_path_factory):
 
 def test_dbt_build_is_green(built):
     _, _, proc = built
-    summary = [l for l in proc.stdout.splitlines() if "Done. PASS=" in l]
+    summary = [line for line in proc.stdout.splitlines() if "Done. PASS=" in line]
     assert proc.returncode == 0, "\n".join(proc.stdout.splitlines()[-80:])
     assert summary and "ERROR=0" in summary[-1]
 

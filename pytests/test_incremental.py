@@ -49,8 +49,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import BIN, REPO, dbt_env, generate_lake  # noqa: E402
 from mart_compare import compare_rows  # noqa: E402
-from pg_server import pg_env  # noqa: E402,F401  (fixture)
-
 from retail_saas.generator.batches import hold_back_late, lake_as_of, redelivery_storm  # noqa: E402
 
 pytestmark = [pytest.mark.slow]

@@ -23,7 +23,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mart_compare import compare_rows, compared_models  # noqa: E402
-from pg_server import TIMINGS, pg_env  # noqa: E402,F401  (fixture)
+from pg_server import TIMINGS
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -26,9 +26,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BIN, REPO, dbt_env, generate_lake, run_dbt
-from pg_server import IN_CI, pg_env  # noqa: F401  (fixture)
 from test_insights import insights_build
+
+from conftest import BIN, REPO, dbt_env, generate_lake, run_dbt
+from pg_server import IN_CI
 
 ARTIFACTS = REPO / "artifacts" / "reports"
 

@@ -8,7 +8,6 @@ import csv
 import json
 import math
 import subprocess
-from pathlib import Path
 
 import duckdb
 import pytest

@@ -56,7 +56,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import BIN, REPO, dbt_env, generate_lake, run_dbt  # noqa: E402
 from mart_compare import compare_rows, compared_models  # noqa: E402
-
 from retail_saas.generator import batches  # noqa: E402
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

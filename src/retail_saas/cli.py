@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     from retail_saas.insights.cli import add_parser as add_insights
 
     add_insights(sub)
-    from retail_saas.access.cli import add_audit_parser, add_parser as add_access
+    from retail_saas.access.cli import add_audit_parser
+    from retail_saas.access.cli import add_parser as add_access
 
     add_access(sub)
     add_audit_parser(sub)

@@ -168,7 +168,7 @@ def redelivery_storm(lake: Path, out: Path, day: int, share: float = 0.2, seed: 
     identical. Copies land within 72 h of their (new) event time."""
     rng = np.random.default_rng(seed)
     epoch_start = int((lake_start(lake) - dt.datetime(1970, 1, 1)).total_seconds() * 1e6)
-    lo, hi = epoch_start + (day - 1) * US_PER_DAY, epoch_start + day * US_PER_DAY
+    lo = epoch_start + (day - 1) * US_PER_DAY
     tables = {}
     for name, spec in TABLES.items():
         table = read_table(lake, name)

@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from . import corruption, delivery, incidents as incidents_mod
+from . import corruption, delivery
+from . import incidents as incidents_mod
 from .config import GenConfig
 from .domains import DOMAINS
 from .frame import Frame, as_object

@@ -406,7 +406,7 @@ class PostgresServer:
         return res.returncode == 0
 
     # -- lifecycle -------------------------------------------------------------
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         """Install (if needed), initdb (if needed), start, wait, create the DB."""
         t0 = time.monotonic()
         self.bindir, self.timings["install"] = ensure_bindir(self.install)
@@ -516,7 +516,7 @@ class PostgresServer:
                 return
             except psycopg2.OperationalError as e:
                 if time.monotonic() > deadline:
-                    raise ServerError(f"server not accepting connections: {e}{self._log_tail()}")
+                    raise ServerError(f"server not accepting connections: {e}{self._log_tail()}") from None
                 time.sleep(0.2)
 
     def _exec(self, dbname: str, *stmts: str) -> list:
@@ -562,7 +562,7 @@ class PostgresServer:
         if not self.keep:
             shutil.rmtree(self.base_dir, ignore_errors=True)
 
-    def __enter__(self) -> "PostgresServer":
+    def __enter__(self) -> PostgresServer:
         try:
             return self.start()
         except BaseException:

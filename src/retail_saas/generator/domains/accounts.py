@@ -83,7 +83,7 @@ def _bindings(world: World, rng) -> Frame:
 
 def _user_log(world: World, rng) -> Frame:
     cfg = world.cfg
-    t, users = world.tenants, world.users
+    users = world.users
     parts = []
     # Sign-ups of users created in the window (the owner's is the tenant's sign-up).
     new_users = np.flatnonzero((users["created_at"] >= cfg.start_us) & (users["created_at"] < cfg.end_us))
