@@ -19,11 +19,9 @@ validated as (
 
     select
         deduped.*,
-        deduped.copies_received - 1 as duplicates_removed,
-        case
-            when deduped.copy_reason is not null
-                then deduped.copy_reason
-        end as invalid_reason
+        -- brands have no row rules beyond the copy-level ones (1, 11-13)
+        deduped.copy_reason as invalid_reason,
+        deduped.copies_received - 1 as duplicates_removed
     from deduped
 
 ),
