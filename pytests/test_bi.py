@@ -292,6 +292,26 @@ def test_exposures_point_at_their_dashboards():
     assert len(dashboards) == len(boards)
 
 
+def test_no_chart_reaches_its_row_limit(admin, charts):
+    """Superset puts a warning icon on a chart whose rows reach its row
+    limit ("The row limit set for the chart was reached. The chart may show
+    partial data."). As the admin (every row), none may: a top-N table
+    limits its groups by its first metric (series limit), not its rows,
+    and shows at most N of them, largest first."""
+    limited = 0
+    for chart in charts:
+        form = chart["qc"]["form_data"]
+        result = admin.get(f"/api/v1/chart/{chart['id']}/data/").json()["result"][0]
+        assert result["rowcount"] < form["row_limit"], (chart["name"], result["rowcount"])
+        if form["viz_type"] == "table" and form.get("series_limit"):
+            metric = form["series_limit_metric"]
+            values = [row[metric] for row in result["data"]]
+            assert len(values) <= form["series_limit"], (chart["name"], len(values))
+            assert values == sorted(values, reverse=True), chart["name"]
+            limited += len(values) == form["series_limit"]
+    assert limited >= 3  # e.g. top templates: more groups than shown
+
+
 ADMIN_ROWS: dict[str, list] = {}
 
 
@@ -521,6 +541,7 @@ def test_dashboards_render_in_chromium(bi, login):
     report = browse(bi, login, slugs)
     for slug, page in report.items():
         assert page["errors"] == [], (slug, page["errors"])
+        assert page["warnings"] == [], (slug, page["warnings"])
         assert page["charts"] >= 5 and page["rendered"] == page["charts"], (slug, page)
         assert Path(page["screenshot"]).stat().st_size > 20000, slug
     print({slug: page["seconds"] for slug, page in report.items()})
