@@ -44,3 +44,20 @@
         create index on {{ this }} ({{ keys[this.identifier] | join(', ') }})
     {%- endif -%}
 {%- endmacro %}
+
+{#- Pre-hook of the two anomaly passes (int_kpi_points_prescreened,
+    kpi_anomalies): no nested-loop joins while PostgreSQL builds them. Their
+    CTEs (the training pairs, 354k at scale 1, and the medians over them)
+    are estimated at 1 row, so the planner joined them in nested loops,
+    40k x 354k comparisons, for hours; with hash joins the model takes 9 s.
+    `set local` ends with the model's transaction. -#}
+{% macro no_nested_loop_joins() -%}
+    {{ return(adapter.dispatch('no_nested_loop_joins', 'retail_saas')()) }}
+{%- endmacro %}
+
+{% macro default__no_nested_loop_joins() -%}
+{%- endmacro %}
+
+{% macro postgres__no_nested_loop_joins() -%}
+    set local enable_nestloop = off
+{%- endmacro %}
