@@ -576,7 +576,7 @@ def test_stop_postgres_publish_keeps_marts_and_the_failed_build(postgres_build):
             cur.execute("alter table raw.media_log rename column bytes to bytes_renamed")
             try:
                 proc = _run([str(BIN / "retail-saas"), "build", "-s", "base_events__media_uploads+",
-                             "--target-path", str(work / "target_stop"), "--log-path", str(work / "logs_stop")],
+                             "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
                             env, "postgres publish stop case")
             finally:
                 cur.execute("alter table raw.media_log rename column bytes_renamed to bytes")

@@ -3,13 +3,13 @@
 The published file (RETAIL_SAAS_DUCKDB_PATH) is never written in place.
 A build first checks that every file of the lake can be read
 (lake_check: a problem stops it before dbt, in one line naming the
-file), then copies the published file to `<name>.shadow.duckdb` beside it (so incremental
-models find their state; a new file when nothing is published yet), runs
-`dbt build` on the copy, checkpoints it and, only if every node passed,
-renames it onto the published path with os.replace. A reader that holds
-the published file open keeps reading the file it opened (the old inode
-lives on until it closes); a reader that opens it later gets the new one,
-whole. A failed build's file is kept as `<name>.failed.duckdb`, with its
+file), then copies the published file to `<name>.shadow.duckdb` beside
+it (so incremental models find their state; a new file when nothing is
+published yet), runs `dbt build` on the copy, checkpoints it and, only if
+every node passed, renames it onto the published path with os.replace. A
+reader that holds the published file open keeps reading the file it
+opened (the old inode lives on until it closes); a reader that opens it
+later gets the new one, whole. A failed build's file is kept as `<name>.failed.duckdb`, with its
 quarantine copied into table staging.failed_build_quarantine.
 """
 
@@ -25,7 +25,7 @@ import duckdb
 
 from retail_saas.publish import dbt_runs, lake_check
 from retail_saas.publish.dbt_runs import PublishError
-from retail_saas.publish.quarantine import SNAPSHOT_TABLE, quarantine_fallback, where
+from retail_saas.publish.quarantine import QUARANTINE_MODEL, SNAPSHOT_TABLE, quarantine_fallback, where
 
 
 def sibling(published: Path, tag: str) -> Path:
@@ -84,13 +84,18 @@ def publish_file(shadow: Path, published: Path) -> None:
     _fsync_dir(published.parent)
 
 
-def _quarantine_rows(db: Path) -> int | None:
-    """Rows of the failed build's quarantine table; None if it has none."""
+def _quarantine_rows(db: Path, copy: bool) -> int | None:
+    """Rows of the failed build's quarantine table, first copied from its
+    model if `copy`; None if there is none."""
     con = duckdb.connect(str(db))
+    found = "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = ?"
     try:
-        found = con.execute("select count(*) from information_schema.tables where table_schema = 'staging'"
-                            " and table_name = ?", [SNAPSHOT_TABLE]).fetchone()[0]
-        return con.execute(f"select count(*) from staging.{SNAPSHOT_TABLE}").fetchone()[0] if found else None
+        if copy and con.execute(found, [QUARANTINE_MODEL]).fetchone()[0]:
+            con.execute(f"create or replace table staging.{SNAPSHOT_TABLE} as"
+                        f" select * from staging.{QUARANTINE_MODEL}")
+        if not con.execute(found, [SNAPSHOT_TABLE]).fetchone()[0]:
+            return None
+        return con.execute(f"select count(*) from staging.{SNAPSHOT_TABLE}").fetchone()[0]
     except duckdb.Error:
         return None
     finally:
@@ -123,7 +128,7 @@ def build(groups: list[list[str]], target: dbt_runs.Target) -> int:
             print(f"==> published {published}", flush=True)
             return 0
         unbuilt = quarantine_fallback(groups, env, result)
-        rows = _quarantine_rows(shadow)
+        rows = _quarantine_rows(shadow, copy=unbuilt is None)
         _remove(failed)
         os.replace(shadow, failed)
         if Path(f"{shadow}.wal").exists():

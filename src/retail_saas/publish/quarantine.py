@@ -1,14 +1,15 @@
 """The quarantine of a failed build: written even when dbt build did not
 build it.
 
-`dbt build` skips every model downstream of a failing test, so a failed
-build may not have built `stg_quarantined_rows`, the one place that
-accounts for its bad rows. Then it is built alone (`dbt run -s
-+stg_quarantined_rows`, views only) into the failed build's shadow. Then
-the run-operation `failed_build_quarantine` (macros/publish/) copies the
-bad rows of every source whose validated model was built into a table
-(SNAPSHOT_TABLE, beside the model) that an engineer can read after the
-lake has moved on; a source whose staging failed (a missing column) has
+The quarantine is kept as a table (SNAPSHOT_TABLE, beside the model) that
+an engineer can read after the lake has moved on. If the build built
+`stg_quarantined_rows`, the caller copies it. But `dbt build` skips every
+model downstream of a failing test or a failed model, so a failed build may
+not have built it, the one place that accounts for its bad rows. Then it
+is built alone (`dbt run -s +stg_quarantined_rows`, views only) into the
+failed build's shadow, and the run-operation `failed_build_quarantine`
+(macros/publish/) copies the bad rows of every source whose validated
+model now exists: a source whose staging failed (a missing column) has
 none, and the caller says which."""
 
 from __future__ import annotations
@@ -20,14 +21,17 @@ SNAPSHOT_TABLE = "failed_build_quarantine"
 _LOGGED = "failed_build_quarantine: "
 
 
-def quarantine_fallback(groups: list[list[str]], env: dict[str, str], result: dbt_runs.Outcome) -> list[str]:
-    """The quarantine of a failed build into SNAPSHOT_TABLE of its shadow;
-    returns the source tables it has no rows for (their staging failed)."""
+def quarantine_fallback(groups: list[list[str]], env: dict[str, str],
+                        result: dbt_runs.Outcome) -> list[str] | None:
+    """None if the failed build built QUARANTINE_MODEL (the caller copies
+    it); else SNAPSHOT_TABLE is written in its shadow from what can be
+    built, and the source tables it has no rows for are returned."""
+    if QUARANTINE_MODEL in result.built:
+        return None
     keep = dbt_runs.flatten([g for g in groups if dbt_runs.flag(g) in dbt_runs.PROJECT])
-    if QUARANTINE_MODEL not in result.built:
-        print(f"==> {QUARANTINE_MODEL} was not built: building it alone for the failed build", flush=True)
-        dbt_runs.run("run", [*keep, "-s", f"+{QUARANTINE_MODEL}"], env)
-    print(f"==> the failed build's quarantine copied into table {SNAPSHOT_TABLE}", flush=True)
+    print(f"==> {QUARANTINE_MODEL} was not built: building it alone for the failed build", flush=True)
+    dbt_runs.run("run", [*keep, "-s", f"+{QUARANTINE_MODEL}"], env)
+    print(f"==> the bad rows of every source it could build copied into table {SNAPSHOT_TABLE}", flush=True)
     seen: list[str] = []
     dbt_runs.run("run-operation", [*keep, SNAPSHOT_TABLE], env, seen)
     logged = [ln.split(_LOGGED, 1)[1] for ln in seen if _LOGGED in ln]
@@ -35,7 +39,7 @@ def quarantine_fallback(groups: list[list[str]], env: dict[str, str], result: db
     return [] if unbuilt == "-" else [t.strip() for t in unbuilt.split(",")]
 
 
-def where(rows: int | None, unbuilt: list[str], table: str) -> str:
+def where(rows: int | None, unbuilt: list[str] | None, table: str) -> str:
     """The end of a failed build's error line: where its quarantine is."""
     if rows is None:
         return "its quarantine could not be built"
