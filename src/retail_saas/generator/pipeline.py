@@ -9,6 +9,7 @@ from typing import TextIO
 
 from . import corruption, delivery
 from . import incidents as incidents_mod
+from . import lifecycles
 from .config import GenConfig
 from .domains import DOMAINS
 from .frame import Frame, as_object
@@ -37,7 +38,8 @@ def generate(out: str | Path, cfg: GenConfig, log: TextIO | None = sys.stderr,
         raw.update(domain.generate(world, stream(cfg.seed, f"domain:{name}")))
         mutators.update(getattr(domain, "MUTATORS", {}))
     raw.update(app_frames(world))  # after the domains: contact grades are final
-    truth = incidents_mod.apply(world, raw, stream(cfg.seed, "incidents"), incidents)
+    lifecycle_truth = lifecycles.apply(world, raw, stream(cfg.seed, "lifecycles"))
+    truth = {**incidents_mod.apply(world, raw, stream(cfg.seed, "incidents"), incidents), **lifecycle_truth}
 
     ledger = corruption.Ledger()
     rows, files, redeliveries, late = {}, {}, {}, {}
