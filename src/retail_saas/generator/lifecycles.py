@@ -4,7 +4,7 @@ Both run on the raw (clean, finalized) frames before incidents, arrivals and
 bad rows, from their own random stream, so the domains' draws are unchanged.
 
 * **Contacts that go quiet.** `QUIET_SHARE` of contacts get a quiet date
-  (uniform over [start + 35 days, end + 20 days]; some lie past the window's
+  (uniform over [start + 30 days, end + 10 days]; some lie past the window's
   end, so their decline is visible but not the silence). In the
   `DECLINE_DAYS` before it the contact's conversations thin out (each is
   dropped with a probability rising linearly to `DROP_MAX`), the retailer's
@@ -31,11 +31,11 @@ from .config import DAY
 from .frame import NULL, Frame
 from .world import World
 
-QUIET_SHARE = 0.3
-DECLINE_DAYS = 35
-DROP_MAX = 0.75
+QUIET_SHARE = 0.5
+DECLINE_DAYS = 28
+DROP_MAX = 0.5
 SLOWDOWN_MAX = 8.0
-UNANSWERED_MAX = 0.6
+UNANSWERED_MAX = 0.8
 AUTOMATION_WORSE_MAX = 0.7
 STRUCTURED_SHARE = 0.8
 LANGUAGES = ["en", "fr", "de", "es", "it", "pt", "nl", "ja"]
@@ -58,7 +58,7 @@ def apply(world: World, raw: dict[str, Frame], rng: np.random.Generator) -> dict
 def _quiet_dates(world: World, rng) -> np.ndarray:
     cfg = world.cfg
     n = len(world.contacts)
-    lo, hi = cfg.start_us + 35 * DAY, cfg.end_us + 20 * DAY
+    lo, hi = cfg.start_us + 30 * DAY, cfg.end_us + 10 * DAY
     quiet = rng.random(n) < QUIET_SHARE
     when = lo + (rng.random(n) * (hi - lo)).astype(np.int64)
     return np.where(quiet, when, NULL)
