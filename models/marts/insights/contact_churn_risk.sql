@@ -5,12 +5,12 @@
 -- the score against a recency-only baseline. Every input is dated before
 -- scored_on (int_contact_churn_features_windowed).
 {%- set weights = {
-    'recent_silence': var('contact_churn_weight_recent_silence', 0.3),
+    'recent_silence': var('contact_churn_weight_recent_silence', 0.4),
     'low_frequency': var('contact_churn_weight_low_frequency', 0.2),
-    'inbound_decline': var('contact_churn_weight_inbound_decline', 0.1),
+    'inbound_decline': var('contact_churn_weight_inbound_decline', 0.05),
     'long_silence': var('contact_churn_weight_long_silence', 0.1),
-    'unanswered': var('contact_churn_weight_unanswered', 0.1),
-    'slower_replies': var('contact_churn_weight_slower_replies', 0.1),
+    'unanswered': var('contact_churn_weight_unanswered', 0.2),
+    'slower_replies': var('contact_churn_weight_slower_replies', 0.15),
     'automations_failing': var('contact_churn_weight_automations_failing', 0.1),
     'crm_downgrade': var('contact_churn_weight_crm_downgrade', 0.05),
 } %}
@@ -83,12 +83,16 @@ contributions as (
     select
         *,
         {% for name, weight in weights.items() -%}
-            {{ weight }} * factor_{{ name }} as contribution_{{ name }},
+            {{ weight }} * factor_{{ name }} / {{ weights.values() | sum }}
+                as contribution_{{ name }},
         {% endfor -%}
-        {% for name, weight in weights.items() -%}
-            {{ weight }} * factor_{{ name }}
-            {%- if not loop.last %} + {% endif %}
-        {%- endfor %} as raw_score
+        -- divided by the weights' sum: the score stays in [0, 1]
+        (
+            {% for name, weight in weights.items() -%}
+                {{ weight }} * factor_{{ name }}
+                {%- if not loop.last %} + {% endif %}
+            {%- endfor %}
+        ) / {{ weights.values() | sum }} as raw_score
     from factors
 ),
 

@@ -8,8 +8,8 @@
 -- what a template is.
 {%- set weights = {
     'user': var('template_weight_user', 0.5),
-    'team': var('template_weight_team', 0.3),
-    'tenant': var('template_weight_tenant', 0.15),
+    'team': var('template_weight_team', 0.4),
+    'tenant': var('template_weight_tenant', 0.3),
     'plan_brand': var('template_weight_plan_brand', 0.05),
 } %}
 {%- set reasons = {
