@@ -7,9 +7,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from . import corruption, delivery
+from . import corruption, delivery, lifecycles
 from . import incidents as incidents_mod
-from . import lifecycles
 from .config import GenConfig
 from .domains import DOMAINS
 from .frame import Frame, as_object
