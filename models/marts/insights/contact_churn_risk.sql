@@ -5,12 +5,13 @@
 -- the score against a recency-only baseline. Every input is dated before
 -- scored_on (int_contact_churn_features_windowed).
 {%- set weights = {
-    'recent_silence': var('contact_churn_weight_recent_silence', 0.4),
-    'low_frequency': var('contact_churn_weight_low_frequency', 0.2),
-    'inbound_decline': var('contact_churn_weight_inbound_decline', 0.05),
-    'long_silence': var('contact_churn_weight_long_silence', 0.1),
-    'unanswered': var('contact_churn_weight_unanswered', 0.2),
-    'slower_replies': var('contact_churn_weight_slower_replies', 0.15),
+    'recent_silence': var('contact_churn_weight_recent_silence', 0.3),
+    'low_frequency': var('contact_churn_weight_low_frequency', 0.6),
+    'inbound_decline': var('contact_churn_weight_inbound_decline', 0.1),
+    'long_silence': var('contact_churn_weight_long_silence', 0.05),
+    'unanswered': var('contact_churn_weight_unanswered', 0.1),
+    'unanswered_messages': var('contact_churn_weight_unanswered_messages', 0.4),
+    'slower_replies': var('contact_churn_weight_slower_replies', 0.05),
     'automations_failing': var('contact_churn_weight_automations_failing', 0.1),
     'crm_downgrade': var('contact_churn_weight_crm_downgrade', 0.05),
 } %}
@@ -19,7 +20,8 @@
     'low_frequency': 'writes rarely',
     'inbound_decline': 'writes less than the month before',
     'long_silence': 'silent for longer than usual',
-    'unanswered': 'messages left unanswered',
+    'unanswered': 'most messages left unanswered',
+    'unanswered_messages': 'several messages left unanswered',
     'slower_replies': 'answered more slowly than before',
     'automations_failing': 'automations to them fail or are skipped',
     'crm_downgrade': 'grade lowered or removed from a segment',
@@ -58,6 +60,8 @@ factors as (
         coalesce(
             {{ safe_divide('unanswered_28d', 'answerable_28d') }}, 0
         ) as factor_unanswered,
+        least(cast(unanswered_28d as {{ type_double() }}) / 3, 1)
+            as factor_unanswered_messages,
         case
             when avg_reply_seconds_28d > 0 and avg_reply_seconds_prior_28d > 0
                 then least(greatest(

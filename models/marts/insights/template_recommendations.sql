@@ -2,14 +2,15 @@
 -- list: is_latest), cold-start users (few uses of their own) included:
 -- their lists lean on the team, the tenant and brand templates that
 -- retailers on the same plan adopted. score = weighted shares (vars
--- template_weight_*, set by hand), times a penalty for another language
--- or format than the user's. Ties: template_id ascending (deterministic).
+-- template_weight_*, set by hand; the team's share weighs most: the user's
+-- own history is already in it), × 0.5 for another language, × 0.9 for
+-- another format than the user's. Ties: template_id ascending (deterministic).
 -- The contract carries no template name: language, format and scope say
 -- what a template is.
 {%- set weights = {
-    'user': var('template_weight_user', 0.5),
-    'team': var('template_weight_team', 0.4),
-    'tenant': var('template_weight_tenant', 0.3),
+    'user': var('template_weight_user', 0.1),
+    'team': var('template_weight_team', 1.0),
+    'tenant': var('template_weight_tenant', 0.1),
     'plan_brand': var('template_weight_plan_brand', 0.05),
 } %}
 {%- set reasons = {
@@ -40,8 +41,8 @@ scored as (
                 {%- if not loop.last %} + {% endif %}
             {%- endfor %}
         )
-        * case when is_language_match then 1 else 0.3 end
-        * case when is_format_match then 1 else 0.6 end as score
+        * case when is_language_match then 1 else 0.5 end
+        * case when is_format_match then 1 else 0.9 end as score
     from candidates
 ),
 

@@ -10,8 +10,8 @@ used only when the whole label window [D, D + horizon) lies inside the data
   inbound message in [D, D + horizon). Score: ROC AUC and precision in the
   top decile of risk_score; baseline: days since the contact's last inbound
   message before D (recency only).
-* Templates: every user with a template use/apply in [D, D + 14 days) is a
-  hit when one of those templates is among its 5 recommendations at D
+* Templates: every user who exists at D (created before it, not deleted)
+  and has a template use/apply in [D, D + 14 days) is a hit when one of those templates is among its 5 recommendations at D
   (marts.template_recommendations); baseline: the 5 templates its tenant
   used most before D (ties: template_id), the same for every user.
 """
@@ -167,6 +167,9 @@ def template_backtest(con, horizon_days: int = TEMPLATE_HORIZON_DAYS) -> list[Cu
                 "where recommended_on = ?", [cutoff]).fetchall():
             recs[(tenant, user)].add(template)
             cold[(tenant, user)] = is_cold
+        alive = set(con.execute(
+            "select tenant_id, user_id from staging.stg_app__users "
+            "where created_at < ? and (deleted_at is null or deleted_at >= ?)", [start, start]).fetchall())
         popular: dict[str, Counter] = defaultdict(Counter)
         own: Counter = Counter()
         future = defaultdict(set)
@@ -174,7 +177,7 @@ def template_backtest(con, horizon_days: int = TEMPLATE_HORIZON_DAYS) -> list[Cu
             if when < start:
                 popular[tenant][template] += 1
                 own[(tenant, user)] += 1
-            elif when < end:
+            elif when < end and (tenant, user) in alive:
                 future[(tenant, user)].add(template)
         top5 = {t: {tpl for tpl, _ in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:5]}
                 for t, c in popular.items()}
