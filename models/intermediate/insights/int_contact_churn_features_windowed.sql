@@ -60,8 +60,8 @@ inbound_windowed as (
         inbound.contact_id,
         inbound.conversation_id,
         inbound.received_at,
-        inbound.received_at >= {{ dbt.dateadd('day', -28, 'cutoffs.cutoff_at') }}
-            as is_recent,
+        inbound.received_at >= {{
+            dbt.dateadd('day', -28, 'cutoffs.cutoff_at') }} as is_recent,
         -- a reply is known at the cut-off only if it was sent before it
         case
             when inbound.first_replied_at < cutoffs.cutoff_at
@@ -99,12 +99,16 @@ inbound_features as (
                 else 0
             end
         ) as unanswered_28d,
-        sum(case when is_recent then reply_seconds end) as reply_seconds_sum_28d,
+        sum(
+            case when is_recent then reply_seconds end
+        ) as reply_seconds_sum_28d,
         count(case when is_recent then reply_seconds end) as replies_28d,
         sum(
             case when not is_recent then reply_seconds end
         ) as reply_seconds_sum_prior_28d,
-        count(case when not is_recent then reply_seconds end) as replies_prior_28d
+        count(
+            case when not is_recent then reply_seconds end
+        ) as replies_prior_28d
     from inbound_windowed
     group by cutoff_date, cutoff_at, tenant_id, contact_id
 ),

@@ -92,7 +92,10 @@ population as (
     inner join users
         on
             cutoffs.cutoff_at > users.created_at
-            and (users.deleted_at is null or users.deleted_at >= cutoffs.cutoff_at)
+            and (
+                users.deleted_at is null
+                or cutoffs.cutoff_at <= users.deleted_at
+            )
     inner join tenants
         on users.tenant_id = tenants.tenant_id
 ),
@@ -102,16 +105,16 @@ usable as (
         population.cutoff_date,
         population.user_id,
         templates.template_id,
-        templates.brand_id is not null as is_brand_template,
         templates.language,
-        templates.format
+        templates.format,
+        templates.brand_id is not null as is_brand_template
     from population
     inner join templates
         on
             population.cutoff_at > templates.created_at
             and (
                 templates.deleted_at is null
-                or templates.deleted_at >= population.cutoff_at
+                or population.cutoff_at <= templates.deleted_at
             )
     left join carried
         on
@@ -187,41 +190,63 @@ totals as (
     group by population.cutoff_date, population.user_id
 ),
 
+team_sums as (
+    select
+        cutoff_date,
+        tenant_id,
+        team_id,
+        sum(uses) as uses
+    from team_counts
+    group by cutoff_date, tenant_id, team_id
+),
+
+tenant_sums as (
+    select
+        cutoff_date,
+        tenant_id,
+        sum(uses) as uses
+    from tenant_counts
+    group by cutoff_date, tenant_id
+),
+
+plan_sums as (
+    select
+        cutoff_date,
+        plan,
+        sum(uses) as uses
+    from plan_brand_counts
+    group by cutoff_date, plan
+),
+
 scope_totals as (
     select
         population.cutoff_date,
         population.user_id,
-        max(team_sums.uses) as team_uses_total,
-        max(tenant_sums.uses) as tenant_uses_total,
-        max(plan_sums.uses) as plan_uses_total
+        team_sums.uses as team_uses_total,
+        tenant_sums.uses as tenant_uses_total,
+        plan_sums.uses as plan_uses_total
     from population
-    left join (
-        select cutoff_date, tenant_id, team_id, sum(uses) as uses
-        from team_counts group by cutoff_date, tenant_id, team_id
-    ) as team_sums
+    left join team_sums
         on
             population.cutoff_date = team_sums.cutoff_date
             and population.tenant_id = team_sums.tenant_id
             and population.team_id = team_sums.team_id
-    left join (
-        select cutoff_date, tenant_id, sum(uses) as uses
-        from tenant_counts group by cutoff_date, tenant_id
-    ) as tenant_sums
+    left join tenant_sums
         on
             population.cutoff_date = tenant_sums.cutoff_date
             and population.tenant_id = tenant_sums.tenant_id
-    left join (
-        select cutoff_date, plan, sum(uses) as uses
-        from plan_brand_counts group by cutoff_date, plan
-    ) as plan_sums
+    left join plan_sums
         on
             population.cutoff_date = plan_sums.cutoff_date
             and population.plan = plan_sums.plan
-    group by population.cutoff_date, population.user_id
 ),
 
 candidate_keys as (
-    select cutoff_date, user_id, template_id from user_counts
+    select
+        cutoff_date,
+        user_id,
+        template_id
+    from user_counts
     union
     select
         population.cutoff_date,
@@ -268,7 +293,12 @@ preferences as (
         row_number() over (
             partition by population.cutoff_date, population.user_id
             order by
-                sum(case when uses_before.user_id = population.user_id then 1 else 0 end) desc,
+                sum(
+                    case
+                        when uses_before.user_id = population.user_id then 1
+                        else 0
+                    end
+                ) desc,
                 count(*) desc,
                 templates.language asc,
                 templates.format asc
@@ -300,12 +330,12 @@ final as (
         usable.format,
         coalesce(totals.user_uses_total, 0) as user_uses_total,
         coalesce(user_counts.uses, 0) as user_uses,
-        {{ safe_divide('coalesce(user_counts.uses, 0)', 'totals.user_uses_total') }}
-            as user_share,
-        {{ safe_divide('coalesce(team_counts.uses, 0)', 'scope_totals.team_uses_total') }}
-            as team_share,
-        {{ safe_divide('coalesce(tenant_counts.uses, 0)', 'scope_totals.tenant_uses_total') }}
-            as tenant_share,
+        {{ safe_divide('coalesce(user_counts.uses, 0)',
+            'totals.user_uses_total') }} as user_share,
+        {{ safe_divide('coalesce(team_counts.uses, 0)',
+            'scope_totals.team_uses_total') }} as team_share,
+        {{ safe_divide('coalesce(tenant_counts.uses, 0)',
+            'scope_totals.tenant_uses_total') }} as tenant_share,
         case
             when usable.is_brand_template
                 then {{ safe_divide('coalesce(plan_brand_counts.uses, 0)',

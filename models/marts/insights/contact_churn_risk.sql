@@ -6,11 +6,11 @@
 -- scored_on (int_contact_churn_features_windowed).
 {%- set weights = {
     'recent_silence': var('contact_churn_weight_recent_silence', 0.3),
-    'low_frequency': var('contact_churn_weight_low_frequency', 0.6),
+    'low_frequency': var('contact_churn_weight_low_frequency', 0.3),
     'inbound_decline': var('contact_churn_weight_inbound_decline', 0.1),
     'long_silence': var('contact_churn_weight_long_silence', 0.05),
     'unanswered': var('contact_churn_weight_unanswered', 0.1),
-    'unanswered_messages': var('contact_churn_weight_unanswered_messages', 0.4),
+    'unanswered_messages': var('contact_churn_weight_unanswered_messages', 0.2),
     'slower_replies': var('contact_churn_weight_slower_replies', 0.05),
     'automations_failing': var('contact_churn_weight_automations_failing', 0.1),
     'crm_downgrade': var('contact_churn_weight_crm_downgrade', 0.05),

@@ -33,7 +33,8 @@ scored as (
     select
         *,
         {% for name, weight in weights.items() -%}
-            {{ weight }} * coalesce({{ name }}_share, 0) as contribution_{{ name }},
+            {{ weight }} * coalesce({{ name }}_share, 0)
+                as contribution_{{ name }},
         {% endfor -%}
         (
             {% for name, weight in weights.items() -%}
@@ -56,9 +57,14 @@ ranked as (
         -- the largest contribution names the reason (ties: listed order)
         case
             {% for name in weights -%}
-                when contribution_{{ name }} >= greatest(
-                    {%- for other in weights %}contribution_{{ other }}{% if not loop.last %}, {% endif %}{% endfor -%}
-                ) then '{{ reasons[name] }}'
+                when
+                    contribution_{{ name }} >= greatest(
+                        {% for other in weights -%}
+                            contribution_{{ other }}
+                            {%- if not loop.last %},{% endif %}
+                        {% endfor -%}
+                    )
+                    then '{{ reasons[name] }}'
             {% endfor -%}
         end as top_reason
     from scored
