@@ -144,3 +144,57 @@ def test_readme_uses_the_selectors():
     for name in ("marts", "redshift_offline", "incremental", "module_inbox"):
         assert re.search(rf"--selector\s+{name}\b", readme), name
     assert "--exclude config.materialized:incremental" not in readme
+
+
+def _models_text(*globs: str) -> dict[str, str]:
+    return {str(p.relative_to(REPO)): p.read_text() for g in globs for p in REPO.glob(g)}
+
+
+def test_staging_columns_are_described_once():
+    """Every column of the staging yml (sources, base_, val_, stg_) takes its
+    description from a doc block of models/staging/_staging__columns.md;
+    no two blocks say the same, every block is used."""
+    import yaml
+
+    text = (REPO / "models" / "staging" / "_staging__columns.md").read_text()
+    blocks = {n: " ".join(b.split()) for n, b in re.findall(r"{%\s*docs\s+(\w+)\s*%}(.*?){%\s*enddocs\s*%}", text, re.S)}
+    assert len(blocks) > 50 and len(set(blocks.values())) == len(blocks)
+    used, literal, columns = set(), [], 0
+    for path in REPO.glob("models/staging/*/**/_*.yml"):
+        doc = yaml.safe_load(path.read_text())
+        tables = [t for s in doc.get("sources", []) for t in s["tables"]] + doc.get("models", [])
+        for t in tables:
+            for c in t.get("columns", []):
+                columns += 1
+                m = re.fullmatch(r"{{\s*doc\('(\w+)'\)\s*}}", c.get("description", "").strip())
+                if m and m.group(1) in blocks:
+                    used.add(m.group(1))
+                else:
+                    literal.append(f"{path.name}: {t['name']}.{c['name']}")
+    assert columns > 900 and not literal, literal[:20]
+    assert used == set(blocks), sorted(set(blocks) - used)
+
+
+def test_each_rule_is_written_once():
+    sql = _models_text("models/**/*.sql", "macros/**/*.sql")
+    def where(pattern: str) -> list[str]:
+        return sorted(p for p, t in sql.items() if re.search(pattern, t))
+    # the training pairs of anomaly detection
+    assert where(r"judged\.day_number\s*-\s*training\.day_number") == ["macros/insights/kpi_training_pairs.sql"]
+    # the event_id expression
+    assert where(r"source\.source_table\s*~\s*\":'\"") == ["macros/platform/event_sources.sql"]
+    assert len(re.findall(r"source\.source_table\s*~\s*\":'\"", sql["macros/platform/event_sources.sql"])) == 1
+    # the funnel's first event per step
+    assert where(r"'first_human_reply'") == ["models/intermediate/saas/int_tenant_funnel_steps.sql"]
+    for path in ("models/marts/saas/activation_funnel.sql", "models/semantic/tenant_milestones.sql"):
+        assert "ref('int_tenant_funnel_steps')" in sql[path] and "min(occurred_at)" not in sql[path], path
+    # one union of the event logs: the others read it
+    assert where(r"union_event_sources\(") == ["macros/platform/event_sources.sql",
+                                               "models/intermediate/platform/int_events_unioned.sql",
+                                               "models/marts/platform/fct_events.sql"]
+    for path in ("models/intermediate/platform/int_as_of.sql", "models/intermediate/platform/int_activities_unioned.sql"):
+        assert "ref('int_events_unioned')" in sql[path] and "stg_events__" not in sql[path], path
+    assert "ref('int_events_unioned')" in sql["macros/incremental/event_keys.sql"]
+    # marts read the tenants' dimension, not staging
+    in_marts = [p for p in where(r"ref\('stg_app__tenants'\)") if p.startswith("models/marts/")]
+    assert in_marts == ["models/marts/core/dim_tenants.sql"]
