@@ -1,10 +1,12 @@
 """Open Superset dashboards in headless Chromium (Debian's /usr/bin/chromium,
 driven by the playwright package of .venv-bi; no browser download) and
-report, per dashboard, the chart tiles, their error tiles and a screenshot.
+report, per dashboard, the chart tiles, their error tiles, the warning icons
+of their headers (with the tooltip) and a screenshot.
 
     .venv-bi/bin/python pytests/bi_browser.py BASE LOGIN PASSWORD OUT SLUG...
 
 Prints one JSON object: {slug: {"charts": n, "rendered": n, "errors": [..],
+"warnings": ["<chart>: <tooltip>", ..],
 "seconds": s, "screenshot": path}}. Run by pytests/test_bi.py and
 scripts/bi_screenshot.sh."""
 
@@ -23,8 +25,25 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 # what a chart tile shows when its query or rendering failed
 ERROR_TILE = ".chart-container .alert-danger, .chart-container .ant-alert-error, " \
              ".dashboard-chart .ant-alert-error, .dashboard-chart [data-test=error-tile]"
+# a warning in a chart's header: the row limit reached ("The chart may
+# show partial data"), annotation errors, ... (the tooltip says which)
+WARNING_ICON = ".dashboard-component-chart-holder .anticon-warning, " \
+               ".dashboard-component-chart-holder .anticon-exclamation-circle"
 RENDERED = ("canvas, svg, table, .big_number, .superset-legacy-chart-big-number, "
             ".header-line, [data-test=no-results], .no-results, .empty-state, .ant-empty")
+
+
+def warning_of(page, icon) -> str:
+    """'<chart title>: <the icon's tooltip>'."""
+    title = icon.evaluate(
+        """e => (e.closest('.dashboard-component-chart-holder')
+                   ?.querySelector('.header-title')?.innerText || '?').trim()""")
+    icon.scroll_into_view_if_needed()
+    icon.hover()
+    page.wait_for_timeout(700)
+    tips = [t.inner_text() for t in page.locator(".ant-tooltip:not(.ant-tooltip-hidden)").all()]
+    page.mouse.move(0, 0)
+    return f"{title}: {' '.join(tips).strip() or icon.get_attribute('aria-label')}"
 
 
 def open_dashboard(page, base: str, slug: str, out: Path, timeout_s: float = 180) -> dict:
@@ -48,12 +67,14 @@ def open_dashboard(page, base: str, slug: str, out: Path, timeout_s: float = 180
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(1500)
     errors = [e.inner_text()[:300] for e in page.locator(ERROR_TILE).all()]
+    warnings = [warning_of(page, icon) for icon in page.locator(WARNING_ICON).all()]
     shot = out / f"{slug}.png"
     page.screenshot(path=str(shot), full_page=True)
     rendered = page.evaluate(
         """([sel]) => [...document.querySelectorAll('.dashboard-component-chart-holder')]
              .filter(h => h.querySelector(sel)).length""", [RENDERED])
     return {"charts": holders.count(), "rendered": rendered, "errors": errors,
+            "warnings": warnings,
             "seconds": round(time.monotonic() - start, 1), "screenshot": str(shot)}
 
 

@@ -292,6 +292,30 @@ def test_exposures_point_at_their_dashboards():
     assert len(dashboards) == len(boards)
 
 
+def test_no_chart_reaches_its_row_limit(admin, charts):
+    """Superset puts a warning icon on a chart whose rows reach its row
+    limit ("The row limit set for the chart was reached. The chart may show
+    partial data."). As the admin (every row), none may: a top-N table
+    limits its groups by its first metric (series limit), not its rows,
+    and shows at most N of them, largest first."""
+    def limited(chart: dict) -> bool:
+        """The chart's rows are under its row limit; True if a top-N
+        table shows exactly N groups."""
+        form = chart["qc"]["form_data"]
+        result = admin.get(f"/api/v1/chart/{chart['id']}/data/").json()["result"][0]
+        assert result["rowcount"] < form["row_limit"], (chart["name"], result["rowcount"])
+        if form["viz_type"] != "table" or not form.get("series_limit"):
+            return False
+        values = [row[form["series_limit_metric"]] for row in result["data"]]
+        assert len(values) <= form["series_limit"], (chart["name"], len(values))
+        assert values == sorted(values, reverse=True), chart["name"]
+        return len(values) == form["series_limit"]
+
+    with ThreadPoolExecutor(max_workers=3) as pool:  # the server has 8 threads
+        full = sum(pool.map(limited, charts))
+    assert full >= 3  # e.g. top templates: more groups than shown
+
+
 ADMIN_ROWS: dict[str, list] = {}
 
 
@@ -521,6 +545,7 @@ def test_dashboards_render_in_chromium(bi, login):
     report = browse(bi, login, slugs)
     for slug, page in report.items():
         assert page["errors"] == [], (slug, page["errors"])
+        assert page["warnings"] == [], (slug, page["warnings"])
         assert page["charts"] >= 5 and page["rendered"] == page["charts"], (slug, page)
         assert Path(page["screenshot"]).stat().st_size > 20000, slug
     print({slug: page["seconds"] for slug, page in report.items()})

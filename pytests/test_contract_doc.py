@@ -60,8 +60,8 @@ def test_raw_tables_columns_and_lists_are_in_the_contract_doc_and_sources(spec):
     for path in REPO.glob("models/staging/*/_*__sources.yml"):
         for src in yaml.safe_load(path.read_text())["sources"]:
             for t in src["tables"]:
-                sources[t["name"]] = {c["name"]: _resolved(yaml.safe_dump(c, width=1000), blocks)
-                                      for c in t.get("columns", [])}
+                sources[t["name"]] = {c["name"]: _resolved(c.get("description", ""), blocks) + " "
+                                      + yaml.safe_dump(c, width=1000) for c in t.get("columns", [])}
     tables = raw_tables(spec)
     assert len(tables) == 24
     missing = []

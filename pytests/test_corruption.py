@@ -3,17 +3,22 @@
 
 Cases where the build must go on (`GOES_ON`) cannot interact (each adds its
 own rows under fresh keys, or its own file, to one table), so they share
-one corrupted lake: one full `dbt build` on DuckDB, one load + staging
-build on PostgreSQL; each case is still its own test. Expected values come
-from the corruption itself and the generator's manifest (what it
-injected), never from the project: every case's rows carry the reason of
-their rule, and per source the quarantine holds exactly the manifest's bad
-rows plus the case rows. Both engines quarantine the same rows.
+one corrupted lake, built and published whole by `retail-saas build` on
+DuckDB and (after `load-postgres`) on PostgreSQL; each case is still its
+own test. Expected values come from the corruption itself and the
+generator's manifest (what it injected), never from the project: every
+case's rows carry the reason of their rule, and per source the quarantine
+holds exactly the manifest's bad rows plus the case rows. Both engines
+quarantine the same rows and publish the same marts, row for row.
 
 Cases where the build must stop (`STOPS`) each get their own lake copy:
 a one-line error naming table, file or column from `retail-saas
-check-lake`, from dbt on DuckDB and from `load-postgres`, which then leaves
-the previous raw snapshot untouched (all tables or none).
+check-lake`, from `retail-saas build` on DuckDB (its lake check, before
+dbt) and from `load-postgres` (which then leaves the previous raw snapshot
+untouched: all tables or none); the marts published from the go-on lake
+stay as they were, row for row, on both engines. On PostgreSQL a raw table
+that lacks a contract column stops `retail-saas build` in dbt: nothing is
+published and the failed build is kept in schemas *__failed.
 
 Last, a poisoned row (_loaded_at 9999-12-31, event times in 1970 and
 9999) lands between two incremental runs: the incremental marts equal a
@@ -22,6 +27,7 @@ full refresh.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -29,6 +35,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -204,10 +211,35 @@ def corrupted(pristine, tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def duckdb_build(corrupted, tmp_path_factory) -> dict:
+    """The corrupted lake built and published by `retail-saas build` (the
+    build goes on, so it publishes); `marts`: the published marts just
+    after, which every stop case below must leave as they are."""
     work = tmp_path_factory.mktemp("corrupt_duckdb")
-    env = dbt_env(work, RETAIL_SAAS_LAKE=str(corrupted["lake"]))
-    proc = _dbt(["build"], work, env, "duckdb dbt build (shared corrupted lake)")
-    return {"proc": proc, "db": work / "dbt.duckdb"}
+    published = work / "retail_saas.duckdb"
+    env = dbt_env(work, RETAIL_SAAS_LAKE=str(corrupted["lake"]), RETAIL_SAAS_DUCKDB_PATH=str(published))
+    proc = _run([str(BIN / "retail-saas"), "build", "--target-path", str(work / "target"),
+                 "--log-path", str(work / "logs")], env, "duckdb publish (shared corrupted lake)")
+    marts = _duck_marts(published) if proc.returncode == 0 else {}
+    return {"proc": proc, "db": published, "work": work, "marts": marts, "sha256": _sha256(published)}
+
+
+def _sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def _duck_marts(db: Path) -> dict[str, tuple[list, list]]:
+    """Columns and rows of every table of schema marts (the published ones)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("select table_name from information_schema.tables where table_schema ="
+                                           " 'marts' and table_type = 'BASE TABLE' order by 1").fetchall()]
+        out = {}
+        for n in names:
+            res = con.execute(f'select * from marts."{n}"')
+            out[n] = ([d[0] for d in res.description], res.fetchall())
+        return out
+    finally:
+        con.close()
 
 
 def _duck(build: dict, sql: str) -> list[tuple]:
@@ -219,26 +251,18 @@ def _duck(build: dict, sql: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def postgres_build(corrupted, pg_env) -> dict:
-    """The corrupted lake loaded into a database of its own; staging and
-    its tests built (the quarantine and row conservation)."""
+def postgres_build(corrupted, pg_env, tmp_path_factory) -> Iterator[dict]:
+    """The corrupted lake loaded into a database of its own and the whole
+    project built and published there by `retail-saas build` (every test,
+    row conservation among them, passes, so it publishes); the database
+    stays for the stop cases, which must leave its marts as they are."""
     with _pg_database(pg_env, "corrupt_all") as env:
         load = _run(_cli("load-postgres", "--lake", str(corrupted["lake"])), env, "postgres load")
         assert load.returncode == 0, _tail(load)
-        work = Path(env.get("TMPDIR", "/tmp")) / f"corrupt_pg_{os.getpid()}"
-        from retail_saas.postgres.connection import connect
-
-        conn = connect(env)
-        try:
-            with conn.cursor() as cur:  # the access hook of on-run-end expects it
-                cur.execute("create schema if not exists marts")
-            conn.commit()
-        finally:
-            conn.close()
-        # staging and the tests of staging only (row conservation among them)
-        proc = _dbt(["build", "-s", "+path:models/staging", "source:*", "--indirect-selection", "cautious"],
-                    work, env, "postgres dbt build (staging)")
-        conn = connect(env)
+        work = tmp_path_factory.mktemp("corrupt_pg")
+        proc = _run([str(BIN / "retail-saas"), "build", "--target-path", str(work / "target"),
+                     "--log-path", str(work / "logs")], env, "postgres publish (shared corrupted lake)")
+        conn = _pg_connect(env)
         try:
             with conn.cursor() as cur:
                 cur.execute("select source_table, row_key, invalid_reason from staging.stg_quarantined_rows")
@@ -248,8 +272,29 @@ def postgres_build(corrupted, pg_env) -> dict:
                 long_value = cur.fetchall()
         finally:
             conn.close()
-        shutil.rmtree(work, ignore_errors=True)
-    return {"proc": proc, "quarantine": rows, "long_value": long_value}
+        yield {"proc": proc, "quarantine": rows, "long_value": long_value, "env": env, "work": work,
+               "marts": _pg_marts(env)}
+
+
+def _pg_connect(env: dict):
+    from retail_saas.postgres.connection import connect
+
+    return connect(env, options="-c TimeZone=UTC")
+
+
+def _pg_marts(env: dict) -> dict[str, tuple[list, list]]:
+    """Columns and rows of every table of schema marts (the published ones)."""
+    conn = _pg_connect(env)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select tablename from pg_tables where schemaname = 'marts' order by 1")
+            out = {}
+            for (n,) in cur.fetchall():
+                cur.execute(f'select * from marts."{n}"')
+                out[n] = ([d.name for d in cur.description], cur.fetchall())
+            return out
+    finally:
+        conn.close()
 
 
 def _quarantine(rows: list[tuple]) -> dict:
@@ -263,6 +308,9 @@ def test_duckdb_build_goes_on(duckdb_build):
     proc = duckdb_build["proc"]
     assert proc.returncode == 0, _tail(proc)
     assert "ERROR=0" in [line for line in proc.stdout.splitlines() if "Done. PASS=" in line][-1]
+    assert f"==> published {duckdb_build['db']}" in proc.stdout, _tail(proc)
+    assert len(duckdb_build["marts"]) > 30 and all(rows for _, rows in duckdb_build["marts"].values()), \
+        "a published mart is missing or empty"
 
 
 @pytest.mark.parametrize("case", list(GOES_ON))
@@ -289,6 +337,18 @@ def test_every_source_quarantine_exact_and_equal_on_both_engines(corrupted, duck
     assert Counter(t for t, _, _ in duck) == +corrupted["expected"]
     assert sorted(duck, key=str) == sorted(postgres_build["quarantine"], key=str)
     assert postgres_build["proc"].returncode == 0, _tail(postgres_build["proc"])  # row conservation included
+
+
+def test_postgres_publishes_the_marts_duckdb_publishes(duckdb_build, postgres_build):
+    """Every go-on case in one lake, published by `retail-saas build` on
+    both engines: PostgreSQL's public marts equal DuckDB's row for row
+    (the bad rows left both the same way; the quarantine is compared above)."""
+    proc = postgres_build["proc"]
+    assert proc.returncode == 0 and "==> published schemas" in proc.stdout, _tail(proc)
+    pg, duck = postgres_build["marts"], duckdb_build["marts"]
+    assert pg.keys() == duck.keys() and len(pg) > 30, (sorted(pg), sorted(duck))
+    problems = _diff(pg, duck)
+    assert not problems, "postgres and duckdb marts differ:\n" + _report(problems)
 
 
 STAGED = {  # source table -> (staging model, key column), for the tables the cases use
@@ -431,44 +491,39 @@ def test_stop_check_lake_names_table_file_column(case, stop_lakes):
     assert _one_line(proc.stderr, "error:", table, what), proc.stderr
 
 
-@pytest.fixture(scope="module")
-def parsed(tmp_path_factory) -> Path:
-    """One `dbt parse`, whose partial-parse file every stop case starts
-    from (only the sources' yml, which reads the lake's env vars, is parsed
-    again)."""
-    work = tmp_path_factory.mktemp("stop_parse")
-    proc = _dbt(["parse"], work, dbt_env(work), "duckdb stop cases")
-    assert proc.returncode == 0, _tail(proc)
-    return work / "target" / "partial_parse.msgpack"
-
-
 @pytest.mark.parametrize("case", list(STOPS))
-def test_stop_duckdb_build_fails_naming_the_file(case, stop_lakes, parsed, tmp_path):
-    """dbt on DuckDB stops at the table's base model, and the error names
-    the table and the file or column."""
+def test_stop_duckdb_publish_one_line_and_published_marts_unchanged(case, stop_lakes, duckdb_build):
+    """`retail-saas build` on the corrupt lake, over the file published from
+    the go-on lake: stops before dbt with exactly one line on stderr naming
+    table and file or column (no traceback, nothing of DuckDB's multi-line
+    message), and the published file is the one before: the same bytes and,
+    row for row, the marts read right after its publish; nothing was
+    built, so no shadow and no failed file."""
     _, table, what, fmt = STOPS[case]
-    model = {"media_log": "base_events__media_uploads", "raw_message": "base_events__messages"}[table]
-    env = dbt_env(tmp_path, RETAIL_SAAS_LAKE=str(stop_lakes[case]), RETAIL_SAAS_LAKE_FORMAT=fmt)
-    (tmp_path / "target").mkdir()
-    shutil.copy(parsed, tmp_path / "target" / parsed.name)
-    proc = _dbt(["run", "-s", model], tmp_path, env, "duckdb stop cases")
-    assert proc.returncode != 0, _tail(proc)
-    assert _one_line(proc.stdout, table, what), _tail(proc)
+    published, work = duckdb_build["db"], duckdb_build["work"]
+    assert duckdb_build["marts"], "nothing was published before the stop case"
+    env = dbt_env(work, RETAIL_SAAS_LAKE=str(stop_lakes[case]), RETAIL_SAAS_LAKE_FORMAT=fmt,
+                  RETAIL_SAAS_DUCKDB_PATH=str(published))
+    proc = _run([str(BIN / "retail-saas"), "build", "--target-path", str(work / "target_stop"),
+                 "--log-path", str(work / "logs_stop")], env, "duckdb publish stop cases")
+    assert proc.returncode == 1, _tail(proc)
+    assert "Traceback" not in proc.stdout + proc.stderr, _tail(proc)
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, f"stderr is not one line:\n{proc.stderr}"
+    assert lines[0].startswith("retail-saas build: error: lake check: ") and table in lines[0] \
+        and what in lines[0], lines[0]
+    assert "nothing published" in lines[0], lines[0]
+    assert _sha256(published) == duckdb_build["sha256"], "the stopped build changed the published file"
+    after = _duck_marts(published)
+    assert after.keys() == duckdb_build["marts"].keys()
+    problems = _diff(after, duckdb_build["marts"])
+    assert not problems, _report(problems)
+    leftovers = sorted(p.name for p in work.glob("retail_saas.*.duckdb"))
+    assert not leftovers, f"the stopped build wrote {leftovers}"
 
 
-@pytest.fixture(scope="module")
-def loaded_pg(pristine, pg_env) -> dict:
-    """A database holding the pristine lake in raw, as the previous load."""
-    with _pg_database(pg_env, "corrupt_stop") as env:
-        proc = _run(_cli("load-postgres", "--lake", str(pristine)), env, "postgres load")
-        assert proc.returncode == 0, _tail(proc)
-        yield env
-
-
-def _raw_counts(env: dict) -> dict[str, int]:
-    from retail_saas.postgres.connection import connect
-
-    conn = connect(env)
+def _raw_counts(env: dict) -> dict[str, tuple]:
+    conn = _pg_connect(env)
     try:
         with conn.cursor() as cur:
             cur.execute("select table_name from information_schema.tables where table_schema = 'raw'")
@@ -481,15 +536,73 @@ def _raw_counts(env: dict) -> dict[str, int]:
         conn.close()
 
 
+def _assert_pg_marts_unchanged(postgres_build: dict) -> None:
+    """The published marts, row for row, as read right after the publish."""
+    after = _pg_marts(postgres_build["env"])
+    assert after.keys() == postgres_build["marts"].keys()
+    problems = _diff(after, postgres_build["marts"])
+    assert not problems, "the published marts changed:\n" + _report(problems)
+
+
 @pytest.mark.parametrize("case", list(STOPS))
-def test_stop_postgres_loader_names_the_file_and_writes_nothing(case, stop_lakes, loaded_pg):
+def test_stop_postgres_loader_names_the_file_and_writes_nothing(case, stop_lakes, postgres_build):
+    """load-postgres of the corrupt lake into the database published from
+    the go-on lake: one line naming table and file or column, and the
+    previous raw snapshot (every table) and published marts are intact."""
     _, table, what, _fmt = STOPS[case]
-    before = _raw_counts(loaded_pg)
-    proc = _run(_cli("load-postgres", "--lake", str(stop_lakes[case])), loaded_pg, "postgres stop cases")
+    env = postgres_build["env"]
+    before = _raw_counts(env)
+    proc = _run(_cli("load-postgres", "--lake", str(stop_lakes[case])), env, "postgres stop cases")
     assert proc.returncode == 1, _tail(proc)
     assert "Traceback" not in proc.stderr, proc.stderr
     assert _one_line(proc.stderr, "error:", table, what), proc.stderr
-    assert _raw_counts(loaded_pg) == before  # the previous raw snapshot, every table
+    assert _raw_counts(env) == before  # the previous raw snapshot, every table
+    _assert_pg_marts_unchanged(postgres_build)
+
+
+def test_stop_postgres_publish_keeps_marts_and_the_failed_build(postgres_build):
+    """raw.media_log as another loader might leave it, its contract column
+    `bytes` renamed: `retail-saas build` stops in dbt (the base model names
+    table and column), ends with one line, publishes nothing (the marts are
+    the ones before, row for row) and keeps the failed build in schemas
+    *__failed, readable by their owner only, with its quarantine: the bad
+    rows of every other source (media_log's staging failed)."""
+    env = postgres_build["env"]
+    work = postgres_build["work"]
+    conn = _pg_connect(env)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("alter table raw.media_log rename column bytes to bytes_renamed")
+            try:
+                proc = _run([str(BIN / "retail-saas"), "build", "-s", "base_events__media_uploads+",
+                             "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+                            env, "postgres publish stop case")
+            finally:
+                cur.execute("alter table raw.media_log rename column bytes_renamed to bytes")
+            assert proc.returncode == 1, _tail(proc)
+            assert "Traceback" not in proc.stdout + proc.stderr, _tail(proc)
+            lines = proc.stderr.splitlines()
+            assert len(lines) == 1 and lines[0].startswith("retail-saas build: error: build failed ("), proc.stderr
+            assert "base_events__media_uploads" in lines[0] and "__failed" in lines[0], lines[0]
+            assert "none for media_log, whose staging failed" in lines[0], lines[0]
+            assert _one_line(proc.stdout, "media_log", "missing contract column(s): bytes"), _tail(proc)
+            _assert_pg_marts_unchanged(postgres_build)
+            cur.execute("select nspname from pg_namespace where nspname like '%%\\_\\_failed' order by 1")
+            failed = [r[0] for r in cur.fetchall()]
+            assert "staging__failed" in failed, failed
+            # its quarantine: every other source's bad rows, as published
+            # from the same raw tables just before
+            cur.execute("select source_table, row_key, invalid_reason from staging__failed.failed_build_quarantine")
+            kept = sorted(cur.fetchall(), key=str)
+            expected = sorted((r for r in postgres_build["quarantine"] if r[0] != "media_log"), key=str)
+            assert kept == expected, "the failed build's quarantine is not the other sources' bad rows"
+            assert f"its quarantine ({len(expected)} rows;" in lines[0], lines[0]
+            cur.execute("select count(*) from pg_roles r, pg_namespace n where r.rolname like 'analytics\\_%%'"
+                        " and n.nspname like '%%\\_\\_failed' and has_schema_privilege(r.oid, n.oid, 'usage')")
+            assert cur.fetchone()[0] == 0, "an analyst role may read the failed build's schemas"
+    finally:
+        conn.close()
 
 
 # ------------------------------------------------------------------ a poisoned row between incremental runs

@@ -16,6 +16,14 @@ is one test, since each step starts from what the previous one published:
   exits 1 with one line naming the failed test and where its quarantine
   is, and that quarantine holds, per table, as many rows as the
   generator's manifest says it corrupted;
+- on PostgreSQL, with the whole lake loaded again plus poisoned
+  automation_log rows (_loaded_at 9999-12-31, event times in 1970 and
+  9999; issue 14), a build SIGKILLed midway through dbt and one killed
+  inside its swap transaction (waiting for a reader's lock in the drop of
+  the old schemas) leave the published marts, grants and RLS as they were;
+  the next build publishes marts equal to the full build of the clean lake
+  (the poison moved no incremental window) and quarantines the poisoned
+  rows with their reasons;
 - readers: on DuckDB a read-only connection with an open transaction on
   the published file does not block the build nor the publish, and keeps
   seeing the old marts whole; on PostgreSQL REPEATABLE READ readers (one
@@ -32,7 +40,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -43,7 +53,8 @@ import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_incremental import _pg_database, _pg_loader  # noqa: E402
+from test_corruption import _poison  # noqa: E402
+from test_incremental import _pg_database, _pg_loader, _pg_settle  # noqa: E402
 
 from conftest import BIN, REPO, dbt_env, generate_lake  # noqa: E402
 from mart_compare import compare_rows  # noqa: E402
@@ -60,7 +71,10 @@ TIMINGS: dict[str, float] = {}
 def lakes(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("publish_lakes")
     full = generate_lake(root / "full", scale=0.01, seed=5)
-    return {"day88": lake_as_of(full, root / "day88", 88), "full": full}
+    poisoned = root / "poisoned"
+    shutil.copytree(full, poisoned)
+    _poison(poisoned, full)  # automation_log rows from a hostile clock (test_corruption)
+    return {"day88": lake_as_of(full, root / "day88", 88), "full": full, "poisoned": poisoned}
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +202,7 @@ def test_duckdb_write_audit_publish(lakes, reference, project, tmp_path):
     failed = tmp_path / "retail_saas.failed.duckdb"
     assert str(failed) in last and "staging.failed_build_quarantine" in last, last
     assert _sha256(published) == digest, "the failed build changed the published file"
+    assert not _diff(_duck_file_marts(published), old_marts), "a new reader sees other marts"
     assert not _diff(_duck_marts(reader), old_marts), "the reader's view changed"
     con = duckdb.connect(str(failed), read_only=True)
     try:
@@ -249,7 +264,7 @@ class _Publisher(threading.Thread):
     def __init__(self, cmd: list[str], env: dict):
         super().__init__(daemon=True)
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self.lines: list[str] = []
         self.start()
 
@@ -258,12 +273,57 @@ class _Publisher(threading.Thread):
         self.lines.extend(self.proc.stdout)
         self.proc.wait()
 
+    def kill(self) -> None:
+        """SIGKILL to the build and its dbt (their process group), as a
+        crash or an OOM killer would; returns once both are gone."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.join(timeout=120)
+        assert self.proc.returncode == -signal.SIGKILL, f"not killed: rc {self.proc.returncode}"
+
     def wait_for(self, text: str, timeout: float = 900) -> None:
         deadline = time.monotonic() + timeout
         while not any(text in ln for ln in list(self.lines)):
             assert self.is_alive(), f"the build ended before {text!r}:\n{''.join(self.lines[-40:])}"
             assert time.monotonic() < deadline, f"no {text!r} after {timeout}s"
             time.sleep(0.2)
+
+
+POISON_REASONS = {"zz_poison_loaded_9999": "loaded_at_after_run_start",
+                  "zz_poison_event_1970": "event_time_before_2000",
+                  "zz_poison_event_9999": "event_time_in_future"}
+
+# The publish build's connection (application_name of postgres_publish.py)
+# waiting for a lock in the swap's drop of the old schemas.
+_IN_SWAP = """
+    select pid from pg_stat_activity
+    where datname = current_database() and application_name = 'retail_saas_publish'
+      and state = 'active' and wait_event_type = 'Lock' and query ilike 'drop schema%%'
+"""
+
+
+def _wait_in_swap(cur, pub: _Publisher, timeout: float = 900) -> int:
+    """The pid of the publish backend once it waits inside its swap
+    transaction (checked every 20 ms)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        cur.execute(_IN_SWAP)
+        found = cur.fetchall()
+        if found:
+            return found[0][0]
+        assert pub.is_alive(), f"the build ended before its swap waited:\n{''.join(pub.lines[-40:])}"
+        assert time.monotonic() < deadline, f"the swap did not wait within {timeout}s"
+        time.sleep(0.02)
+
+
+def _wait_gone(cur, pid: int, timeout: float = 30) -> None:
+    """The killed build's backend has ended (its transaction rolled back)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        cur.execute("select count(*) from pg_stat_activity where pid = %s", (pid,))
+        if not cur.fetchone()[0]:
+            return
+        assert time.monotonic() < deadline, f"backend {pid} of the killed build is still there"
+        time.sleep(0.05)
 
 
 @pytest.mark.postgres
@@ -300,7 +360,46 @@ def test_postgres_write_audit_publish(lakes, reference, project, pg_env, tmp_pat
                         " and n.nspname like '%%\\_\\_failed' and has_schema_privilege(r.oid, n.oid, 'usage')")
             assert cur.fetchone()[0] == 0, "an analyst role may read the failed build's schemas"
 
-            # 3. a good build with two REPEATABLE READ readers open
+            # 2b. the whole lake loaded with poisoned automation_log rows
+            #     (_loaded_at 9999-12-31, event times in 1970 and 9999), and
+            #     a build killed midway through dbt (some shadow models
+            #     written): the published marts are as they were
+            t0 = time.monotonic()
+            load(lakes["poisoned"])
+            pub = _Publisher(_publish_cmd(tmp_path, project), env)
+            pub.wait_for(" OK created ")
+            pub.kill()
+            assert not any("==> swapped" in ln for ln in pub.lines), "killed too late: it had swapped"
+            print(f"killed midway through dbt; stale backends terminated: {_pg_settle(cur)}")
+            assert not _diff(_pg_marts(cur), old_marts), "a build killed midway changed the published marts"
+            assert _pg_security(cur) == old_security
+            TIMINGS["postgres load, build killed midway"] = time.monotonic() - t0
+
+            # 2c. a build killed inside its swap transaction: a reader that
+            #     has read a published mart (READ COMMITTED, so no old
+            #     snapshot) holds its lock, so the swap, having renamed the
+            #     schemas, waits in dropping the old ones; killed there, it
+            #     is rolled back whole
+            t0 = time.monotonic()
+            holder = _pg_connect(env)
+            hcur = holder.cursor()
+            hcur.execute("select count(*) from marts.crm_daily")
+            pub = _Publisher(_publish_cmd(tmp_path, project), env)
+            swap_pid = _wait_in_swap(cur, pub)
+            pub.kill()
+            _wait_gone(cur, swap_pid)
+            assert not any("==> swapped" in ln for ln in pub.lines), "killed too late: it had swapped"
+            assert not _diff(_pg_marts(hcur), old_marts), "the lock holder saw part of the killed swap"
+            holder.commit()
+            holder.close()
+            assert not _diff(_pg_marts(cur), old_marts), "a build killed in its swap changed the published marts"
+            assert _pg_security(cur) == old_security
+            cur.execute("select nspname from pg_namespace where nspname like '%%\\_\\_old'")
+            assert not cur.fetchall(), "the killed swap left renamed schemas"
+            TIMINGS["postgres build killed in its swap"] = time.monotonic() - t0
+
+            # 3. a good build with two REPEATABLE READ readers open; the
+            #    killed builds' shadows are dropped first
             reading = _pg_connect(env)       # has read every mart before the swap
             snapshot = _pg_connect(env)      # has only taken its snapshot
             for conn in (reading, snapshot):
@@ -323,8 +422,15 @@ def test_postgres_write_audit_publish(lakes, reference, project, pg_env, tmp_pat
             reading.commit()
             reading.close()
             snapshot.close()
+            # the poisoned rows moved no window (issue 14: automation_daily
+            # missed the new events): the marts continued incrementally
+            # from day 88 equal a full build of the clean lake, and the
+            # poisoned rows are quarantined with their reasons
             problems = _diff(new_marts, _duck_file_marts(reference))
             assert not problems, f"published marts differ from a full build: {problems}"
+            cur.execute("select event_id, invalid_reason from staging.val_events__automation_events"
+                        " where event_id like 'zz\\_poison%%'")
+            assert dict(cur.fetchall()) == POISON_REASONS
             assert _pg_security(cur).keys() == old_security.keys()
             assert all(f and p and r for f, p, r in _pg_security(cur).values()), "RLS or grants lost in the swap"
         finally:

@@ -105,22 +105,8 @@ def setup(work: Path, scale: float, sessions: int, reuse: bool) -> tuple[dict, l
         print(f"loaded in {time.monotonic() - t0:.0f}s", flush=True)
         t0 = time.monotonic()
         paths = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-        # At scale 1 the validated events models check contacts/users with
-        # correlated exists: without an index PostgreSQL takes tens of
-        # minutes, so those two tables are built and indexed first.
         _run([str(BIN / "dbt"), "seed", *paths], env)
-        _run([str(BIN / "dbt"), "run", "-s", "+val_app__contacts", "+val_app__users",
-              *paths], env)
-        conn = connect(dict(su, PGDATABASE=db))
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("create index on staging.val_app__contacts (contact_id)")
-            cur.execute("create index on staging.val_app__users (user_id)")
-            cur.execute("analyze staging.val_app__contacts")
-            cur.execute("analyze staging.val_app__users")
-        conn.close()
-        _run([str(BIN / "dbt"), "run", "--exclude", "+val_app__contacts", "+val_app__users",
-              "int_kpi_points_prescreened+", *paths], env)
+        _run([str(BIN / "dbt"), "run", *paths], env)
         print(f"dbt seed + run (hook included) in {time.monotonic() - t0:.0f}s", flush=True)
     dbt_env = dict(su, PGDATABASE=db, PGUSER=dbt_user, PGPASSWORD=pw)
     admin = connect(dbt_env)

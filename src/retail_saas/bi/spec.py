@@ -85,6 +85,21 @@ VIZ = {"line": "echarts_timeseries_line", "bar": "echarts_timeseries_bar",
        "area": "echarts_area", "big_number_trend": "big_number",
        "big_number": "big_number_total", "table": "table", "pie": "pie"}
 SERIES = ("line", "bar", "area")
+ROW_LIMIT = 10000
+
+
+def row_limit(chart: Chart) -> int:
+    """A chart's `limit` is the number of its groups (series, table rows by
+    its first metric: Superset's series limit), not a row limit: Superset
+    shows a warning icon on every chart whose rows reach its row limit
+    ("The row limit set for the chart was reached"), and a row limit would
+    also cut a line chart's points. Only a table in a fixed order (`order`)
+    is cut by rows."""
+    return chart.limit if chart.kind == "table" and chart.order and chart.limit else ROW_LIMIT
+
+
+def limits_groups(chart: Chart) -> bool:
+    return bool(chart.limit) and row_limit(chart) == ROW_LIMIT
 
 
 def _axis(chart: Chart, time: str) -> dict:
@@ -111,7 +126,7 @@ def form_data(chart: Chart, dataset: Dataset, dataset_id: int,
     number = shown.pop() if len(shown) == 1 else "SMART_NUMBER"
     form = {"datasource": f"{dataset_id}__table", "viz_type": VIZ[chart.kind],
             "adhoc_filters": _simple_filters(chart, time), "extra_form_data": {},
-            "row_limit": chart.limit or 10000, "color_scheme": "supersetColors"}
+            "row_limit": row_limit(chart), "color_scheme": "supersetColors"}
     if chart.kind in SERIES:
         form.update(x_axis=time, time_grain_sqla=chart.grain, metrics=chart.metrics,
                     groupby=chart.groupby, show_legend=True, legendOrientation="top",
@@ -141,6 +156,9 @@ def form_data(chart: Chart, dataset: Dataset, dataset_id: int,
         form.update(metric=chart.metrics[0], groupby=chart.groupby, donut=True,
                     show_labels=True, label_type="key_percent", show_legend=True,
                     legendOrientation="right", sort_by_metric=True, number_format="SMART_NUMBER")
+    if chart.kind == "table" and limits_groups(chart):
+        form.update(series_columns=list(chart.groupby), series_limit=chart.limit,
+                    series_limit_metric=chart.metrics[0])
     return form
 
 
@@ -152,7 +170,7 @@ def query_context(chart: Chart, dataset: Dataset, dataset_id: int, form: dict) -
         filters.append({"col": time, "op": "TEMPORAL_RANGE", "val": NO_FILTER})
     query = {"filters": filters, "extras": {"having": "", "where": ""},
              "applied_time_extras": {}, "metrics": chart.metrics,
-             "row_limit": chart.limit or 10000, "url_params": {}, "custom_params": {},
+             "row_limit": row_limit(chart), "url_params": {}, "custom_params": {},
              "custom_form_data": {}, "time_offsets": [], "post_processing": []}
     if chart.kind in SERIES or chart.kind == "big_number_trend":
         query["extras"]["time_grain_sqla"] = chart.grain
@@ -165,6 +183,9 @@ def query_context(chart: Chart, dataset: Dataset, dataset_id: int, form: dict) -
         query["columns"] = list(chart.groupby)
         order = [[chart.order, True]] if chart.order else [[chart.metrics[0], False]]
         query["orderby"] = order if chart.kind != "big_number" else []
+        if limits_groups(chart):
+            query.update(series_columns=list(chart.groupby), series_limit=chart.limit,
+                         series_limit_metric=chart.metrics[0])
     return {"datasource": {"id": dataset_id, "type": "table"}, "force": False,
             "queries": [query], "form_data": form, "result_format": "json",
             "result_type": "full"}

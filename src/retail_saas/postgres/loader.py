@@ -83,12 +83,24 @@ def _csv_header(path: Path) -> list[str]:
                     raise LakeError(f"{path}: line {line} has {len(row)} fields, the header "
                                     f"{len(header)} (a truncated or malformed CSV file)")
     except UnicodeDecodeError as e:
-        raise LakeError(f"{path}: not UTF-8 after line {line} ({_first_line(e)})") from None
+        raise LakeError(f"{path}: not UTF-8 at line {_first_non_utf8_line(path)} ({e.reason}: byte "
+                        f"0x{e.object[e.start]:02x})") from None
     except csv.Error as e:
         raise LakeError(f"{path}: line {line}: {_first_line(e)}") from None
     if not header:
         raise LakeError(f"{path}: empty CSV file (a header line is required)")
     return [h.strip() for h in header]
+
+
+def _first_non_utf8_line(path: Path) -> int:
+    """The 1-based line of a file holding its first byte that is not UTF-8."""
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
 
 
 def _parquet_columns(path: Path, table: str) -> list[str]:
@@ -134,7 +146,7 @@ def plan_lake(lake: Path, fmt: str = "auto", tables: list[str] | None = None) ->
     """Plans for every table folder; LakeError listing every contract problem."""
     if not lake.is_dir():
         raise LakeError(f"lake folder not found: {lake}")
-    plans, errors = [], []
+    plans, errors, unreadable = [], [], set()
     for folder in sorted(p for p in lake.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         if tables and folder.name not in tables:
             continue
@@ -142,6 +154,7 @@ def plan_lake(lake: Path, fmt: str = "auto", tables: list[str] | None = None) ->
             plan = plan_table(folder, fmt)
         except LakeError as e:
             errors.append(str(e))
+            unreadable.add(folder.name)  # its error says why; not "missing" too
             continue
         if plan is None:
             if folder.name not in TABLES:
@@ -155,7 +168,7 @@ def plan_lake(lake: Path, fmt: str = "auto", tables: list[str] | None = None) ->
     # A whole lake must hold every contract table: loading the others would
     # leave a stale raw copy of the missing one (a mixed snapshot).
     errors += [f"table {t} is missing: no {fmt if fmt != 'auto' else 'parquet or csv'} files in {lake / t}"
-               for t in TABLES if t not in found and (not tables or t in tables)]
+               for t in TABLES if t not in found | unreadable and (not tables or t in tables)]
     if errors:
         raise LakeError("\n".join(errors))
     if not plans:

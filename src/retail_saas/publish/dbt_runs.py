@@ -94,15 +94,17 @@ def resolve_target(groups: list[list[str]], env: dict[str, str]) -> Target:
     return Target(name=name, target_path=target_path.resolve(), project_dir=project, env=env)
 
 
-def run(command: str, args: list[str], env: dict[str, str]) -> int:
+def run(command: str, args: list[str], env: dict[str, str], seen: list[str] | None = None) -> int:
     """`dbt <command> <args>`, its output streamed line by line (the
-    progress); returns the exit code."""
+    progress) and kept in `seen` if given; returns the exit code."""
     proc = subprocess.Popen([dbt_bin(), command, *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
     assert proc.stdout is not None
     for line in proc.stdout:
         sys.stdout.write(line)
         sys.stdout.flush()
+        if seen is not None:
+            seen.append(line)
     return proc.wait()
 
 

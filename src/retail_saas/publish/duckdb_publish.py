@@ -1,13 +1,15 @@
 """Write-audit-publish on DuckDB: a shadow file, one atomic rename.
 
 The published file (RETAIL_SAAS_DUCKDB_PATH) is never written in place.
-A build copies it to `<name>.shadow.duckdb` beside it (so incremental
-models find their state; a new file when nothing is published yet), runs
-`dbt build` on the copy, checkpoints it and, only if every node passed,
-renames it onto the published path with os.replace. A reader that holds
-the published file open keeps reading the file it opened (the old inode
-lives on until it closes); a reader that opens it later gets the new one,
-whole. A failed build's file is kept as `<name>.failed.duckdb`, with its
+A build first checks that every file of the lake can be read
+(lake_check: a problem stops it before dbt, in one line naming the
+file), then copies the published file to `<name>.shadow.duckdb` beside
+it (so incremental models find their state; a new file when nothing is
+published yet), runs `dbt build` on the copy, checkpoints it and, only if
+every node passed, renames it onto the published path with os.replace. A
+reader that holds the published file open keeps reading the file it
+opened (the old inode lives on until it closes); a reader that opens it
+later gets the new one, whole. A failed build's file is kept as `<name>.failed.duckdb`, with its
 quarantine copied into table staging.failed_build_quarantine.
 """
 
@@ -21,9 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from retail_saas.publish import dbt_runs
+from retail_saas.publish import dbt_runs, lake_check
 from retail_saas.publish.dbt_runs import PublishError
-from retail_saas.publish.quarantine import QUARANTINE_MODEL, SNAPSHOT_TABLE, quarantine_fallback
+from retail_saas.publish.quarantine import QUARANTINE_MODEL, SNAPSHOT_TABLE, quarantine_fallback, where
 
 
 def sibling(published: Path, tag: str) -> Path:
@@ -82,17 +84,17 @@ def publish_file(shadow: Path, published: Path) -> None:
     _fsync_dir(published.parent)
 
 
-def _snapshot_quarantine(db: Path) -> int | None:
-    """The failed build's quarantine as a table of its own (the view reads
-    the lake, which may change); its row count, None if unbuilt."""
+def _quarantine_rows(db: Path, copy: bool) -> int | None:
+    """Rows of the failed build's quarantine table, first copied from its
+    model if `copy`; None if there is none."""
     con = duckdb.connect(str(db))
+    found = "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = ?"
     try:
-        found = con.execute("select count(*) from information_schema.tables where table_schema = 'staging'"
-                            " and table_name = ?", [QUARANTINE_MODEL]).fetchone()[0]
-        if not found:
+        if copy and con.execute(found, [QUARANTINE_MODEL]).fetchone()[0]:
+            con.execute(f"create or replace table staging.{SNAPSHOT_TABLE} as"
+                        f" select * from staging.{QUARANTINE_MODEL}")
+        if not con.execute(found, [SNAPSHOT_TABLE]).fetchone()[0]:
             return None
-        con.execute(f"create or replace table staging.{SNAPSHOT_TABLE} as"
-                    f" select * from staging.{QUARANTINE_MODEL}")
         return con.execute(f"select count(*) from staging.{SNAPSHOT_TABLE}").fetchone()[0]
     except duckdb.Error:
         return None
@@ -105,6 +107,7 @@ def build(groups: list[list[str]], target: dbt_runs.Target) -> int:
     published = Path(env.get("RETAIL_SAAS_DUCKDB_PATH", "target/retail_saas.duckdb")).resolve()
     published.parent.mkdir(parents=True, exist_ok=True)
     shadow, failed = sibling(published, "shadow"), sibling(published, "failed")
+    lake_check.check(groups, env)  # a file DuckDB cannot read stops here, in one line
     with build_lock(published):
         _remove(shadow)  # a killed build's leftover
         if published.exists():
@@ -124,13 +127,12 @@ def build(groups: list[list[str]], target: dbt_runs.Target) -> int:
             publish_file(shadow, published)
             print(f"==> published {published}", flush=True)
             return 0
-        quarantine_fallback(groups, env, result)
-        rows = _snapshot_quarantine(shadow)
+        unbuilt = quarantine_fallback(groups, env, result)
+        rows = _quarantine_rows(shadow, copy=unbuilt is None)
         _remove(failed)
         os.replace(shadow, failed)
         if Path(f"{shadow}.wal").exists():
             os.replace(f"{shadow}.wal", f"{failed}.wal")
-        where = (f"its quarantine ({rows} rows) is in table staging.{SNAPSHOT_TABLE} of {failed}"
-                 if rows is not None else f"its quarantine could not be built; what it built is in {failed}")
         raise PublishError(f"build failed ({dbt_runs.describe(result.failed)}); the published marts"
-                           f" are untouched ({published}); {where}")
+                           f" are untouched ({published}); what it built is in {failed},"
+                           f" {where(rows, unbuilt, f'staging.{SNAPSHOT_TABLE}')}")

@@ -30,7 +30,7 @@ import time
 
 from retail_saas.publish import dbt_runs
 from retail_saas.publish.dbt_runs import PublishError
-from retail_saas.publish.quarantine import QUARANTINE_MODEL, SNAPSHOT_TABLE, quarantine_fallback
+from retail_saas.publish.quarantine import QUARANTINE_MODEL, SNAPSHOT_TABLE, quarantine_fallback, where
 
 SUFFIX_VAR = "RETAIL_SAAS_SCHEMA_SUFFIX"
 SHADOW, OLD, FAILED = "__shadow", "__old", "__failed"
@@ -199,17 +199,21 @@ def _swap(wh: Warehouse, schemas: list[str], wait: float) -> None:
         time.sleep(0.25)
 
 
-def _keep_failed(wh: Warehouse, schemas: list[str], quarantine_schema: str = QUARANTINE_SCHEMA) -> int | None:
+def _keep_failed(wh: Warehouse, schemas: list[str], copy: bool,
+                 quarantine_schema: str = QUARANTINE_SCHEMA) -> int | None:
     """The failed build's schemas as `<schema>__failed` (usable by their
-    owner only), its quarantine copied into a table; that table's rows."""
-    rows = None
-    if QUARANTINE_MODEL in wh.relations(quarantine_schema + SHADOW):
+    owner only), with its quarantine table, first copied from its model if
+    `copy`; that table's rows."""
+    home = quarantine_schema + SHADOW
+    if copy and QUARANTINE_MODEL in wh.relations(home):
         try:
-            wh.cur.execute(_q("create table {}.{} as select * from {}.{}", quarantine_schema + SHADOW,
-                              SNAPSHOT_TABLE, quarantine_schema + SHADOW, QUARANTINE_MODEL))
-            rows = wh.one(_q("select count(*) from {}.{}", quarantine_schema + SHADOW, SNAPSHOT_TABLE))[0][0]
+            wh.cur.execute(_q("create table {}.{} as select * from {}.{}", home, SNAPSHOT_TABLE, home,
+                              QUARANTINE_MODEL))
         except Exception:  # noqa: BLE001 - a quarantine that cannot be read is reported as missing
-            rows = None
+            pass
+    rows = None
+    if SNAPSHOT_TABLE in wh.relations(home):
+        rows = wh.one(_q("select count(*) from {}.{}", home, SNAPSHOT_TABLE))[0][0]
     for s in schemas:
         wh.drop_schema(s + FAILED)
         if wh.schema_exists(s + SHADOW):
@@ -241,11 +245,10 @@ def build(groups: list[list[str]], target: dbt_runs.Target) -> int:
             _swap(wh, schemas, wait)
             print(f"==> published schemas {', '.join(schemas)} on {env.get('PGDATABASE', '?')}", flush=True)
             return 0
-        quarantine_fallback(groups, env, result)
-        rows = _keep_failed(wh, [s[: -len(SHADOW)] for s in _shadow_schemas(wh)])
-        where = (f"its quarantine ({rows} rows) is in table {QUARANTINE_SCHEMA + FAILED}.{SNAPSHOT_TABLE}"
-                 if rows is not None else "its quarantine could not be built")
+        unbuilt = quarantine_fallback(groups, env, result)
+        rows = _keep_failed(wh, [s[: -len(SHADOW)] for s in _shadow_schemas(wh)], copy=unbuilt is None)
         raise PublishError(f"build failed ({dbt_runs.describe(result.failed)}); the published schemas"
-                           f" are untouched; the failed build is in schemas *{FAILED}, {where}")
+                           f" are untouched; the failed build is in schemas *{FAILED},"
+                           f" {where(rows, unbuilt, f'{QUARANTINE_SCHEMA + FAILED}.{SNAPSHOT_TABLE}')}")
     finally:
         wh.close()

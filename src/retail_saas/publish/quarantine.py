@@ -1,11 +1,16 @@
-"""The quarantine of a failed build: built even when dbt build skipped it.
+"""The quarantine of a failed build: written even when dbt build did not
+build it.
 
-`dbt build` skips every model downstream of a failing test, so a failed
-build may not have built `stg_quarantined_rows`, the one place that
-accounts for its bad rows. Then it is built alone (`dbt run -s
-+stg_quarantined_rows`, views only) into the failed build's shadow, and
-the caller copies it into a table (SNAPSHOT_TABLE) that an engineer can
-read after the lake has moved on."""
+The quarantine is kept as a table (SNAPSHOT_TABLE, beside the model) that
+an engineer can read after the lake has moved on. If the build built
+`stg_quarantined_rows`, the caller copies it. But `dbt build` skips every
+model downstream of a failing test or a failed model, so a failed build may
+not have built it, the one place that accounts for its bad rows. Then it
+is built alone (`dbt run -s +stg_quarantined_rows`, views only) into the
+failed build's shadow, and the run-operation `failed_build_quarantine`
+(macros/publish/) copies the bad rows of every source whose validated
+model now exists: a source whose staging failed (a missing column) has
+none, and the caller says which."""
 
 from __future__ import annotations
 
@@ -13,11 +18,30 @@ from retail_saas.publish import dbt_runs
 
 QUARANTINE_MODEL = "stg_quarantined_rows"
 SNAPSHOT_TABLE = "failed_build_quarantine"
+_LOGGED = "failed_build_quarantine: "
 
 
-def quarantine_fallback(groups: list[list[str]], env: dict[str, str], result: dbt_runs.Outcome) -> None:
+def quarantine_fallback(groups: list[list[str]], env: dict[str, str],
+                        result: dbt_runs.Outcome) -> list[str] | None:
+    """None if the failed build built QUARANTINE_MODEL (the caller copies
+    it); else SNAPSHOT_TABLE is written in its shadow from what can be
+    built, and the source tables it has no rows for are returned."""
     if QUARANTINE_MODEL in result.built:
-        return
+        return None
+    keep = dbt_runs.flatten([g for g in groups if dbt_runs.flag(g) in dbt_runs.PROJECT])
     print(f"==> {QUARANTINE_MODEL} was not built: building it alone for the failed build", flush=True)
-    keep = [g for g in groups if dbt_runs.flag(g) in dbt_runs.PROJECT]
-    dbt_runs.run("run", [*dbt_runs.flatten(keep), "-s", f"+{QUARANTINE_MODEL}"], env)
+    dbt_runs.run("run", [*keep, "-s", f"+{QUARANTINE_MODEL}"], env)
+    print(f"==> the bad rows of every source it could build copied into table {SNAPSHOT_TABLE}", flush=True)
+    seen: list[str] = []
+    dbt_runs.run("run-operation", [*keep, SNAPSHOT_TABLE], env, seen)
+    logged = [ln.split(_LOGGED, 1)[1] for ln in seen if _LOGGED in ln]
+    unbuilt = logged[-1].split("none for:", 1)[1].strip() if logged else "-"
+    return [] if unbuilt == "-" else [t.strip() for t in unbuilt.split(",")]
+
+
+def where(rows: int | None, unbuilt: list[str] | None, table: str) -> str:
+    """The end of a failed build's error line: where its quarantine is."""
+    if rows is None:
+        return "its quarantine could not be built"
+    lacking = f"; none for {dbt_runs.describe(unbuilt, 5)}, whose staging failed" if unbuilt else ""
+    return f"its quarantine ({rows} rows{lacking}) is in table {table}"
