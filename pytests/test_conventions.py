@@ -49,6 +49,8 @@ def test_every_model_has_a_group_with_an_owner(parsed):
         parts = n["original_file_path"].split("/")
         if parts[1] in ("marts", "intermediate"):
             assert n["group"] == parts[2], (n["name"], n["group"])
+        if parts[1] == "insights":
+            assert n["group"] == "insights", n["name"]
 
 
 def test_marts_are_public_versioned_and_keep_their_names(parsed):
