@@ -39,8 +39,7 @@ def docs_build(tmp_path_factory) -> DocsBuild:
     work = tmp_path_factory.mktemp("docs_build")
     lake = generate_lake(work / "lake", scale=0.01, seed=1)
     env = dbt_env(work, RETAIL_SAAS_LAKE=str(lake))
-    run_dbt(["build", "--exclude", "resource_type:test",
-             "resource_type:unit_test"], work, env=env)
+    run_dbt(["build", "--selector", "no_tests"], work, env=env)
     run_dbt(["docs", "generate", "--static"], work, env=env)
     mf_project = work / "mf_project"
     mf_project.mkdir()

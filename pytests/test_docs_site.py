@@ -21,7 +21,7 @@ import pytest
 from conftest import REPO
 from docs_build import docs_build
 
-MART = "model.retail_saas.inbox_daily"
+MART = "model.retail_saas.inbox_daily.v1"
 ARTIFACTS = REPO / "artifacts"
 
 
@@ -106,11 +106,18 @@ def site(tmp_path_factory):
     return browser, index, manifest, tmp_path_factory.mktemp("chromium")
 
 
-def test_public_mart_page_lists_its_columns(site):
-    browser, index, manifest, profile = site
+@pytest.fixture(scope="module")
+def mart_page(site):
+    """The public mart's page as rendered (scripts removed)."""
+    browser, index, _, profile = site
     dom = run_chromium(browser, profile / "columns",
                        f"{index.as_uri()}#!/model/{MART}", "--dump-dom")
-    body = re.sub(r"<script.*?</script>", "", dom, flags=re.S)
+    return re.sub(r"<script.*?</script>", "", dom, flags=re.S)
+
+
+def test_public_mart_page_lists_its_columns(site, mart_page):
+    manifest = site[2]
+    body = mart_page
     shown = re.findall(
         r'class="column-row[^"]*"[^>]*>\s*<td>\s*<div>\s*'
         r'<span class="text-dark ng-binding">(\w+)</span>', body)
@@ -137,3 +144,24 @@ def test_lineage_graph_renders_and_screenshot_is_not_blank(site):
     background, count = colours.most_common(1)[0]
     other = 1 - count / len(pixels)
     assert len(colours) > 20 and other > 0.02, (len(colours), other)
+
+
+def test_public_mart_page_shows_its_governance(site, mart_page):
+    """The mart's page shows the owner of its group, its access, version,
+    enforced contract and the unversioned relation readers use; the
+    navigation's group tree lists it under its group."""
+    manifest = site[2]
+    node = manifest["nodes"][MART]
+    owner = manifest["groups"][f"group.retail_saas.{node['group']}"]["owner"]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<wbr\s*/?>", "", mart_page)))
+    assert (node["group"], owner["name"]) == ("inbox", "Inbox product analytics")
+    details = re.search(r"Owner (.+?) Type table .*? Relation (\S+) Access (\w+) Version (\S+) Contract (\w+)", text)
+    assert details, text[:2000]
+    assert details.group(1).startswith(owner["name"])
+    assert details.group(2).endswith("marts.inbox_daily")
+    assert details.groups()[2:] == ("public", "1", "Enforced")
+    # the group tree: each model link by its title (its label is split by the page)
+    tree = mart_page[mart_page.index("Public Models"):]
+    tree = re.sub(r'<a [^>]*title="(\w+)"[^>]*>.*?</a>', r" \1 ", tree, flags=re.S)
+    tree = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", tree))
+    assert re.search(r" inbox fct_messages_v1 inbox_daily_v1 ", tree), tree[:1500]

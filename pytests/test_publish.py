@@ -364,6 +364,7 @@ def test_postgres_write_audit_publish(lakes, reference, project, pg_env, tmp_pat
             #     (_loaded_at 9999-12-31, event times in 1970 and 9999), and
             #     a build killed midway through dbt (some shadow models
             #     written): the published marts are as they were
+            t0 = time.monotonic()
             load(lakes["poisoned"])
             pub = _Publisher(_publish_cmd(tmp_path, project), env)
             pub.wait_for(" OK created ")
@@ -372,12 +373,14 @@ def test_postgres_write_audit_publish(lakes, reference, project, pg_env, tmp_pat
             print(f"killed midway through dbt; stale backends terminated: {_pg_settle(cur)}")
             assert not _diff(_pg_marts(cur), old_marts), "a build killed midway changed the published marts"
             assert _pg_security(cur) == old_security
+            TIMINGS["postgres load, build killed midway"] = time.monotonic() - t0
 
             # 2c. a build killed inside its swap transaction: a reader that
             #     has read a published mart (READ COMMITTED, so no old
             #     snapshot) holds its lock, so the swap, having renamed the
             #     schemas, waits in dropping the old ones; killed there, it
             #     is rolled back whole
+            t0 = time.monotonic()
             holder = _pg_connect(env)
             hcur = holder.cursor()
             hcur.execute("select count(*) from marts.crm_daily")
@@ -393,6 +396,7 @@ def test_postgres_write_audit_publish(lakes, reference, project, pg_env, tmp_pat
             assert _pg_security(cur) == old_security
             cur.execute("select nspname from pg_namespace where nspname like '%%\\_\\_old'")
             assert not cur.fetchall(), "the killed swap left renamed schemas"
+            TIMINGS["postgres build killed in its swap"] = time.monotonic() - t0
 
             # 3. a good build with two REPEATABLE READ readers open; the
             #    killed builds' shadows are dropped first

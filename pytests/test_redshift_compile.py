@@ -69,8 +69,8 @@ def _dbt(work: Path, *args: str, target: str = "target"):
 @pytest.fixture(scope="module")
 def compiled(work) -> Path:
     _dbt(work, "parse")
-    _dbt(work, "compile", "--no-populate-cache", "--exclude",
-         "config.materialized:incremental", "resource_type:unit_test")
+    # selectors.yml: everything but the incremental models and unit tests
+    _dbt(work, "compile", "--no-populate-cache", "--selector", "redshift_offline")
     return work / "target"
 
 

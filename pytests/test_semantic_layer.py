@@ -7,12 +7,14 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import shutil
 import subprocess
 
 import duckdb
 import pytest
 
-from conftest import BIN
+from conftest import BIN, REPO
 from docs_build import docs_build
 
 # Rank columns order rows; they are no aggregate, hence no metric.
@@ -131,3 +133,37 @@ def test_mf_query_matches_renewals_and_tenant_grain(build):
     check(rows, ["tenant"], "crm_contacts_added", marts(build, """
         select tenant_id, sum(contacts_added) from marts.crm_daily
         group by 1"""))
+
+
+def test_retail_saas_mf_follows_the_database_of_the_build(build, tmp_path):
+    """After a build into another file (here: the build's file copied to
+    another name, as a publish renames its shadow file), the semantic
+    manifest still names the old catalog; `retail-saas mf` brings it in
+    step and the query returns the marts' figures."""
+    from retail_saas.mf_cli import in_step, manifest_databases
+
+    published = tmp_path / "elsewhere" / "published.duckdb"
+    published.parent.mkdir()
+    shutil.copy(build.duckdb_path, published)
+    project = tmp_path / "project"
+    (project / "target").mkdir(parents=True)
+    os.symlink(REPO / "dbt_project.yml", project / "dbt_project.yml")
+    manifest = project / "target" / "semantic_manifest.json"
+    shutil.copy(build.target / "semantic_manifest.json", manifest)
+    env = dict(build.mf_env(), DBT_PROJECT_DIR=str(project), RETAIL_SAAS_DUCKDB_PATH=str(published))
+    assert manifest_databases(manifest) == {build.duckdb_path.stem} != {"published"}
+    assert not in_step(env, project)[0]
+
+    out = tmp_path / "rows.csv"
+    proc = subprocess.run([str(BIN / "retail-saas"), "mf", "query", "--metrics", "inbox_first_replies",
+                           "--group-by", "metric_time__day", "--csv", str(out)],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
+    assert manifest_databases(manifest) == {"published"}
+    with out.open() as f:
+        rows = list(csv.DictReader(f))
+    with duckdb.connect(str(published), read_only=True) as con:
+        expected = {(str(d),): n for d, n in con.sql(
+            "select activity_date, sum(first_replies) from marts.inbox_daily"
+            " group by 1 having sum(first_replies) > 0").fetchall()}
+    check(rows, ["metric_time__day"], "inbox_first_replies", expected)

@@ -1,23 +1,14 @@
 {#- The light envelope of every valid event (no details): event_id,
-    tenant_id, occurred_at and loaded_at from each log of event_sources(),
-    for the change detection of the incremental fct_events. -#}
+    tenant_id, occurred_at and loaded_at, from the one union of the event
+    logs (int_events_unioned), for the change detection of the incremental
+    fct_events. -#}
 {% macro union_event_keys() -%}
-    {%- set string_type = dbt.type_string() -%}
-    {%- for source in event_sources() %}
     select
-        cast({{ dbt.concat(["'" ~ source.source_table ~ ":'",
-            'cast(' ~ source.key ~ ' as ' ~ string_type ~ ')']) }}
-            as {{ string_type }}) as event_id,
-        cast({{ source.tenant_column or 'null' }} as {{ string_type }})
-            as tenant_id,
-        cast({{ source.time_column }} as {{ dbt.type_timestamp() }})
-            as occurred_at,
-        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
-    from {{ ref(source.model) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+        event_id,
+        tenant_id,
+        occurred_at,
+        loaded_at
+    from {{ ref('int_events_unioned') }}
 {%- endmacro %}
 
 {#- pre_hook of fct_events: drop the events that are no longer valid
@@ -53,7 +44,7 @@
             {{ to_local_date('keyed.occurred_at', 'tenants.timezone') }}
                 as activity_date
         from ({{ union_event_keys() }}) as keyed
-        left join {{ ref('stg_app__tenants') }} as tenants
+        left join {{ ref('dim_tenants') }} as tenants
             on keyed.tenant_id = tenants.tenant_id
     ) as current_events
     left join {{ this }} as previous

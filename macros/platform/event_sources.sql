@@ -248,14 +248,16 @@
                      "Activity"): the source's activity_filter and a
                      non-null user_id.
       with_details   add details (JSON text) and loaded_at.
+      with_activity  add loaded_at and is_activity (the row is activity:
+                     an activity log's row passing its activity_filter,
+                     with a user_id); the envelope of int_events_unioned.
       sources        the list to union; default event_sources().
     Columns: event_id, tenant_id, brand_id, user_id, source_table, module,
-    event_type, occurred_at[, details, loaded_at]. event_id is
-    '<source_table>:<key>', unique across logs since keys are unique
-    within a log. -#}
+    event_type, occurred_at[, details, loaded_at][, loaded_at,
+    is_activity]. event_id is '<source_table>:<key>' (macro event_id). -#}
 {% macro union_event_sources(
     activity_only=false, with_details=true, sources=none,
-    changed_events=none) %}
+    changed_events=none, with_activity=false) %}
     {%- set sources = sources if sources is not none else event_sources() -%}
     {%- set string_type = dbt.type_string() -%}
     {%- set selected = [] -%}
@@ -266,9 +268,7 @@
     {%- endfor -%}
     {%- for source in selected %}
     select
-        cast({{ dbt.concat(["'" ~ source.source_table ~ ":'",
-            'cast(' ~ source.key ~ ' as ' ~ string_type ~ ')']) }}
-            as {{ string_type }}) as event_id,
+        cast({{ event_id(source) }} as {{ string_type }}) as event_id,
         cast({{ source.tenant_column or 'null' }} as {{ string_type }})
             as tenant_id,
         cast({{ source.brand_column or 'null' }} as {{ string_type }})
@@ -284,6 +284,17 @@
         {%- if with_details %},
         {{ json_object_text(source.detail_columns) }} as details,
         cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
+        {%- elif with_activity %},
+        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at,
+        {%- if source.activity_filter is none %}
+        false as is_activity
+        {%- else %}
+        coalesce(
+            {{ source.user_column }} is not null
+            and ({{ source.activity_filter }}),
+            false
+        ) as is_activity
+        {%- endif %}
         {%- endif %}
     from {{ ref(source.model) }}
     {%- if activity_only %}
@@ -293,10 +304,17 @@
     {%- elif changed_events %}
     {#- each arm keeps only its changed rows before details are built:
         an optimizer does not push a semi-join below that projection -#}
-    where {{ dbt.concat(["'" ~ source.source_table ~ ":'",
-        'cast(' ~ source.key ~ ' as ' ~ string_type ~ ')']) }}
+    where {{ event_id(source) }}
         in (select event_id from {{ changed_events }})
     {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {% endmacro %}
+
+{#- The event_id of a row of an event source (fct_events' key):
+    '<source_table>:<key>', unique across logs since keys are unique
+    within a log. Argument: source, an entry of event_sources(). -#}
+{% macro event_id(source) -%}
+    {{ dbt.concat(["'" ~ source.source_table ~ ":'",
+        'cast(' ~ source.key ~ ' as ' ~ dbt.type_string() ~ ')']) }}
+{%- endmacro %}

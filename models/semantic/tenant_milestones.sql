@@ -1,73 +1,30 @@
 -- One row per tenant with the time of each activation_funnel step
 -- (kpis.md): signup and the first successful binding, inbound message,
 -- human reply, template use and AI generation. The conversion metrics of
--- the semantic layer read it; activation_funnel stays the reference.
+-- the semantic layer read it. The rule of each step is
+-- int_tenant_funnel_steps, which activation_funnel reads too.
 with
 
 tenants as (
     select * from {{ ref('dim_tenants') }}
 ),
 
-binding_attempts as (
-    select * from {{ ref('fct_binding_attempts') }}
+funnel_steps as (
+    select * from {{ ref('int_tenant_funnel_steps') }}
 ),
 
-messages as (
-    select * from {{ ref('fct_messages') }}
-),
-
-template_actions as (
-    select * from {{ ref('fct_template_actions') }}
-),
-
-generations as (
-    select * from {{ ref('fct_ai_generations') }}
-),
-
-first_bindings as (
+pivoted as (
     select
         tenant_id,
-        min(occurred_at) as first_binding_at
-    from binding_attempts
-    where is_success
-    group by tenant_id
-),
-
-first_inbounds as (
-    select
-        tenant_id,
-        min(occurred_at) as first_inbound_at
-    from messages
-    where direction = 'inbound'
-    group by tenant_id
-),
-
-first_human_replies as (
-    select
-        tenant_id,
-        min(occurred_at) as first_human_reply_at
-    from messages
-    where
-        direction = 'outbound'
-        and in_reply_to_message_id is not null
-        and not is_automated
-    group by tenant_id
-),
-
-first_template_uses as (
-    select
-        tenant_id,
-        min(occurred_at) as first_template_use_at
-    from template_actions
-    where action = 'use'
-    group by tenant_id
-),
-
-first_generations as (
-    select
-        tenant_id,
-        min(generated_at) as first_ai_generation_at
-    from generations
+        max(case when step_order = 2 then reached_at end) as first_binding_at,
+        max(case when step_order = 3 then reached_at end) as first_inbound_at,
+        max(case when step_order = 4 then reached_at end)
+            as first_human_reply_at,
+        max(case when step_order = 5 then reached_at end)
+            as first_template_use_at,
+        max(case when step_order = 6 then reached_at end)
+            as first_ai_generation_at
+    from funnel_steps
     group by tenant_id
 ),
 
@@ -75,22 +32,14 @@ final as (
     select
         tenants.tenant_id,
         tenants.created_at as signed_up_at,
-        first_bindings.first_binding_at,
-        first_inbounds.first_inbound_at,
-        first_human_replies.first_human_reply_at,
-        first_template_uses.first_template_use_at,
-        first_generations.first_ai_generation_at
+        pivoted.first_binding_at,
+        pivoted.first_inbound_at,
+        pivoted.first_human_reply_at,
+        pivoted.first_template_use_at,
+        pivoted.first_ai_generation_at
     from tenants
-    left join first_bindings
-        on tenants.tenant_id = first_bindings.tenant_id
-    left join first_inbounds
-        on tenants.tenant_id = first_inbounds.tenant_id
-    left join first_human_replies
-        on tenants.tenant_id = first_human_replies.tenant_id
-    left join first_template_uses
-        on tenants.tenant_id = first_template_uses.tenant_id
-    left join first_generations
-        on tenants.tenant_id = first_generations.tenant_id
+    left join pivoted
+        on tenants.tenant_id = pivoted.tenant_id
 )
 
 select * from final

@@ -1,10 +1,12 @@
--- One row per activity point (kpis.md "Activity"): a user's own actions.
--- The logs and filters come from the same event_sources() config as
--- fct_events, so activity_id always equals fct_events.event_id.
+-- One row per activity point (kpis.md "Activity"): a user's own actions,
+-- the rows of int_events_unioned flagged is_activity (the logs and filters
+-- of event_sources(), as fct_events), so activity_id always equals
+-- fct_events.event_id.
 with
 
 activities as (
-    {{ union_event_sources(activity_only=true, with_details=false) }}
+    select * from {{ ref('int_events_unioned') }}
+    where is_activity
 ),
 
 tenants as (

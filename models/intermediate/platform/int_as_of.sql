@@ -5,7 +5,7 @@
 with
 
 events as (
-    {{ union_event_sources(with_details=false) }}
+    select * from {{ ref('int_events_unioned') }}
 ),
 
 final as (

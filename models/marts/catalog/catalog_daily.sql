@@ -25,7 +25,7 @@ messages as (
 ),
 
 tenants as (
-    select * from {{ ref('stg_app__tenants') }}
+    select * from {{ ref('dim_tenants') }}
 ),
 
 products_daily as (

@@ -7,7 +7,7 @@ automation_events as (
 ),
 
 tenants as (
-    select * from {{ ref('stg_app__tenants') }}
+    select * from {{ ref('dim_tenants') }}
 ),
 
 final as (

@@ -6,7 +6,7 @@ imports as (
 ),
 
 tenants as (
-    select * from {{ ref('stg_app__tenants') }}
+    select * from {{ ref('dim_tenants') }}
 ),
 
 final as (

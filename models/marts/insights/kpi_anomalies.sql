@@ -37,27 +37,7 @@ training_points as (
 ),
 
 training_pairs as (
-    select
-        judged.tenant_id,
-        judged.kpi,
-        judged.activity_date,
-        training.score_value as train_value,
-        training.numerator as train_numerator,
-        training.denominator as train_denominator
-    from points as judged
-    inner join kpis
-        on judged.kpi = kpis.kpi
-    inner join training_points as training
-        on
-            judged.tenant_id = training.tenant_id
-            and judged.kpi = training.kpi
-            and judged.day_number > training.day_number
-            and judged.day_number - training.day_number
-            <= kpis.training_span_days
-            and mod(
-                judged.day_number - training.day_number, kpis.seasonal_period
-            ) = 0
-    where judged.is_scorable
+    {{ kpi_training_pairs('points', 'training_points', 'kpis') }}
 ),
 
 {{ kpi_centres_and_spreads('training_pairs') }},

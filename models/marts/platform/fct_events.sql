@@ -1,6 +1,7 @@
 -- Every valid row of every event log except cdn_log (daily totals, no
 -- event), in one envelope. The list of logs lives in ONE place, the
--- event_sources() macro, shared with int_activities_unioned and int_as_of.
+-- event_sources() macro; int_events_unioned is their one union (without
+-- details), which the change detection below reads.
 -- Incremental on loaded_at (macros/incremental/): each run rewrites the
 -- events that are new, redelivered or valid again, or in the lookback
 -- window, and its pre_hook drops the events no longer valid.
@@ -17,6 +18,7 @@
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_vanished_events() }}",
 ) }}
+-- depends_on: {{ ref('int_events_unioned') }}
 
 {#- Where the incremental filter goes: into each source's arm (default:
     the JSON details are then built for the changed rows only), or after
@@ -41,7 +43,7 @@ tenants as (
     select
         tenant_id,
         timezone
-    from {{ ref('stg_app__tenants') }}
+    from {{ ref('dim_tenants') }}
 ),
 
 final as (

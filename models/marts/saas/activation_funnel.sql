@@ -11,118 +11,29 @@ tenants as (
         created_at,
         cast({{ dbt.date_trunc('month', 'created_at') }} as date)
             as signup_month
-    from {{ ref('stg_app__tenants') }}
+    from {{ ref('dim_tenants') }}
     where created_at is not null
 ),
 
-binding_attempts as (
-    select
-        tenant_id,
-        occurred_at
-    from {{ ref('stg_events__binding_attempts') }}
-    where status = 'success'
-),
-
-messages as (
-    select
-        tenant_id,
-        direction,
-        in_reply_to_message_id,
-        is_automated,
-        occurred_at
-    from {{ ref('stg_events__messages') }}
-),
-
-template_events as (
-    select
-        tenant_id,
-        occurred_at
-    from {{ ref('stg_events__template_events') }}
-    where action = 'use'
-),
-
-ai_assist_events as (
-    select
-        tenant_id,
-        occurred_at
-    from {{ ref('stg_events__ai_assist_events') }}
-    where action = 'generate'
+-- the funnel's rule (each step's first event) is int_tenant_funnel_steps
+funnel_steps as (
+    select * from {{ ref('int_tenant_funnel_steps') }}
 ),
 
 steps as (
-    select
-        1 as step_order,
-        'signup' as step_name
-    union all
-    select
-        2 as step_order,
-        'first_successful_binding' as step_name
-    union all
-    select
-        3 as step_order,
-        'first_inbound_message' as step_name
-    union all
-    select
-        4 as step_order,
-        'first_human_reply' as step_name
-    union all
-    select
-        5 as step_order,
-        'first_template_use' as step_name
-    union all
-    select
-        6 as step_order,
-        'first_ai_generation' as step_name
+    select distinct
+        step_order,
+        step_name
+    from funnel_steps
 ),
 
 step_firsts as (
-    -- the tenant's first event of each step (signup is the tenant row)
     select
         tenant_id,
-        1 as step_order,
-        min(created_at) as reached_at
-    from tenants
-    group by tenant_id
-    union all
-    select
-        tenant_id,
-        2 as step_order,
-        min(occurred_at) as reached_at
-    from binding_attempts
-    group by tenant_id
-    union all
-    select
-        tenant_id,
-        3 as step_order,
-        min(occurred_at) as reached_at
-    from messages
-    where direction = 'inbound'
-    group by tenant_id
-    union all
-    select
-        tenant_id,
-        4 as step_order,
-        min(occurred_at) as reached_at
-    from messages
-    where
-        direction = 'outbound'
-        and in_reply_to_message_id is not null
-        and is_automated = false
-    group by tenant_id
-    union all
-    select
-        tenant_id,
-        5 as step_order,
-        min(occurred_at) as reached_at
-    from template_events
-    group by tenant_id
-    union all
-    select
-        tenant_id,
-        6 as step_order,
-        min(occurred_at) as reached_at
-    from ai_assist_events
-    group by tenant_id
+        step_order,
+        reached_at
+    from funnel_steps
+    where reached_at is not null
 ),
 
 tenant_steps as (

@@ -11,7 +11,7 @@ templates as (
 ),
 
 tenants as (
-    select * from {{ ref('stg_app__tenants') }}
+    select * from {{ ref('dim_tenants') }}
 ),
 
 final as (

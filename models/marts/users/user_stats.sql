@@ -9,7 +9,7 @@ users as (
 ),
 
 tenants as (
-    select * from {{ ref('stg_app__tenants') }}
+    select * from {{ ref('dim_tenants') }}
 ),
 
 contributions as (

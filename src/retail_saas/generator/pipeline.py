@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from . import corruption, delivery
+from . import corruption, delivery, lifecycles
 from . import incidents as incidents_mod
 from .config import GenConfig
 from .domains import DOMAINS
@@ -37,7 +37,8 @@ def generate(out: str | Path, cfg: GenConfig, log: TextIO | None = sys.stderr,
         raw.update(domain.generate(world, stream(cfg.seed, f"domain:{name}")))
         mutators.update(getattr(domain, "MUTATORS", {}))
     raw.update(app_frames(world))  # after the domains: contact grades are final
-    truth = incidents_mod.apply(world, raw, stream(cfg.seed, "incidents"), incidents)
+    lifecycle_truth = lifecycles.apply(world, raw, stream(cfg.seed, "lifecycles"))
+    truth = {**incidents_mod.apply(world, raw, stream(cfg.seed, "incidents"), incidents), **lifecycle_truth}
 
     ledger = corruption.Ledger()
     rows, files, redeliveries, late = {}, {}, {}, {}

@@ -1,1 +1,1 @@
-"""Insights: backtests of the anomaly and churn-risk marts (`retail-saas insights-eval`)."""
+"""Insights: backtests of the anomaly, churn-risk, contact-churn and template marts (`retail-saas insights-eval`)."""

@@ -9,7 +9,7 @@ import os
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "insights-eval",
-        help="backtest churn risk (ROC AUC) and anomaly detection (false-alarm rate)",
+        help="backtest churn risk, anomaly detection, contact churn and template recommendations",
         description="Compare marts.tenant_churn_risk and marts.kpi_anomalies with the generator's "
         "ground truth in <lake>/_generator_manifest.json (churned tenants, injected incidents).",
     )
@@ -23,9 +23,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
+    from .backtest import backtest
     from .evaluate import evaluate
 
     result = evaluate(args.database, args.lake, args.horizon_days)
     for line in result.lines():
+        print(line)
+    # contact churn and template recommendations: several cut-offs, baselines
+    for line in backtest(args.database).lines():
         print(line)
     return 0

@@ -272,6 +272,30 @@ def crm(reader: Reader, period: Period) -> Section | None:
                    + _csv("automations", "trigger", acur, aprev))
 
 
+def customers_at_risk(reader: Reader, period: Period, top: int = 10) -> Section | None:
+    """Contacts likely to go quiet (contact_churn_risk) and the segments (contact_segments), latest on or before
+    the period's end."""
+    day = reader.rows(f"select max(scored_on) as d from {reader.rel('contact_churn_risk')} where scored_on <= ?",
+                      [period.end])[0]["d"]
+    if day is None:
+        return None
+    rows = reader.rows(f"select contact_id, risk_score, risk_band, top_factors from {reader.rel('contact_churn_risk')} "
+                       "where scored_on = ? order by risk_score desc, contact_id", [day])
+    segments = reader.rows(f"select segment, count(*) as n from {reader.rel('contact_segments')} "
+                           "where segment_date = ? group by segment order by n desc, segment", [day])
+    tables = [Table(["Customer", "Risk score", "Band", "Why"],
+                    [[r["contact_id"], f"{_f(r['risk_score']):.2f}", label(r["risk_band"]), r["top_factors"]]
+                     for r in rows[:top]], caption="Customers most likely to go quiet")]
+    if segments:
+        tables.append(Table(["Segment", "Customers"], [[label(r["segment"]), fmt.count(r["n"])] for r in segments],
+                            caption="Customer segments"))
+    high = sum(1 for r in rows if r["risk_band"] == "high")
+    return Section("customers_at_risk", "Customers at risk",
+                   f"{high} of {len(rows)} active customers are at high risk of going quiet "
+                   f"(scored on {fmt.long_day(day)}).", tables,
+                   csv=[{"section": "customers_at_risk", **r} for r in rows[:top]])
+
+
 def connections(reader: Reader, period: Period) -> Section | None:
     m = {"attempts": "sum(attempts)", "successes": "sum(successes)", "failures": "sum(failures)",
          "new_bindings": "sum(new_bindings)"}
@@ -321,4 +345,4 @@ def tenant_names(reader: Reader, ids) -> dict:
         f"select tenant_id, tenant_name from marts.dim_tenants where tenant_id in {marks}", params)}
 
 
-TENANT = [inbox, notifications, ai, templates, catalog, crm, connections, brands_carried]
+TENANT = [inbox, notifications, ai, templates, catalog, crm, customers_at_risk, connections, brands_carried]
