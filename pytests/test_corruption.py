@@ -262,6 +262,7 @@ def postgres_build(corrupted, pg_env, tmp_path_factory) -> Iterator[dict]:
         work = tmp_path_factory.mktemp("corrupt_pg")
         proc = _run([str(BIN / "retail-saas"), "build", "--target-path", str(work / "target"),
                      "--log-path", str(work / "logs")], env, "postgres publish (shared corrupted lake)")
+        assert proc.returncode == 0, _tail(proc)
         conn = _pg_connect(env)
         try:
             with conn.cursor() as cur:
