@@ -51,8 +51,8 @@ CI = os.environ.get("CI", "").lower() == "true"
 # reading of docs (README "Access"), not the code under test.
 TENANT_DATASETS = {"inbox_daily", "binding_daily", "notification_daily", "ai_daily",
                    "template_usage", "catalog_daily", "crm_daily", "automation_daily",
-                   "kpi_anomalies"}
-RETAILER_ONLY = {"contact_grades", "brand_daily", "brand_top_retailers"}
+                   "kpi_anomalies", "contact_segment_counts"}
+RETAILER_ONLY = {"contact_grades", "brand_daily", "brand_top_retailers", "contact_churn_risk"}
 BRAND_DATASETS = {"brand_daily", "brand_top_retailers", "brand_top_assets"}
 
 
@@ -265,7 +265,7 @@ LOGINS = ["t_retailer", "t_brand", "t_lead", "t_agent"]
 
 def test_loader_says_what_it_loaded(bi):
     out = bi["load_output"]
-    assert "19 datasets" in out and "11 dashboards" in out, out[-2000:]
+    assert "21 datasets" in out and "11 dashboards" in out, out[-2000:]
     for login in ["t_admin", *LOGINS, "t_expired"]:
         assert login in bi["passwords"], login
     assert "t_expired" in out and "sees nothing" in out

@@ -116,21 +116,26 @@ def _as_of(con) -> dt.datetime:
     return con.execute("select as_of_at from intermediate.int_as_of").fetchone()[0]
 
 
-def churn_backtest(con, horizon_days: int = CHURN_HORIZON_DAYS) -> list[CutoffFigures]:
+def _windows(con, mart: str, date_col: str, horizon_days: int) -> list[tuple[dt.date, dt.datetime, dt.datetime]]:
+    """(cut-off, its start, start + horizon) of every cut-off of the mart whose label window ends by as_of."""
     as_of = _as_of(con)
+    out = []
+    for (cutoff,) in con.execute(f"select distinct {date_col} from marts.{mart} order by 1").fetchall():
+        start = dt.datetime.combine(cutoff, dt.time())
+        end = start + dt.timedelta(days=horizon_days)
+        if end <= as_of:
+            out.append((cutoff, start, end))
+    return out
+
+
+def churn_backtest(con, horizon_days: int = CHURN_HORIZON_DAYS) -> list[CutoffFigures]:
     inbound = defaultdict(list)
     for tenant, contact, when in con.execute(
             "select tenant_id, contact_id, occurred_at from staging.stg_events__messages "
             "where direction = 'inbound' and contact_id is not null").fetchall():
         inbound[(tenant, contact)].append(when)
-    cutoffs = [r[0] for r in con.execute(
-        "select distinct scored_on from marts.contact_churn_risk order by 1").fetchall()]
     out = []
-    for cutoff in cutoffs:
-        start = dt.datetime.combine(cutoff, dt.time())
-        end = start + dt.timedelta(days=horizon_days)
-        if end > as_of:
-            continue
+    for cutoff, start, end in _windows(con, "contact_churn_risk", "scored_on", horizon_days):
         rows = con.execute("select tenant_id, contact_id, risk_score from marts.contact_churn_risk "
                            "where scored_on = ?", [cutoff]).fetchall()
         scores, base, labels, keys = [], [], [], []
@@ -148,25 +153,16 @@ def churn_backtest(con, horizon_days: int = CHURN_HORIZON_DAYS) -> list[CutoffFi
 
 
 def template_backtest(con, horizon_days: int = TEMPLATE_HORIZON_DAYS) -> list[CutoffFigures]:
-    as_of = _as_of(con)
     uses = con.execute(
         "select tenant_id, user_id, template_id, occurred_at from staging.stg_events__template_events "
         "where action in ('use', 'apply') and user_id is not null").fetchall()
-    cutoffs = [r[0] for r in con.execute(
-        "select distinct recommended_on from marts.template_recommendations order by 1").fetchall()]
     out = []
-    for cutoff in cutoffs:
-        start = dt.datetime.combine(cutoff, dt.time())
-        end = start + dt.timedelta(days=horizon_days)
-        if end > as_of:
-            continue
+    for cutoff, start, end in _windows(con, "template_recommendations", "recommended_on", horizon_days):
         recs = defaultdict(set)
-        cold = {}
-        for tenant, user, template, is_cold in con.execute(
-                "select tenant_id, user_id, template_id, is_cold_start from marts.template_recommendations "
+        for tenant, user, template in con.execute(
+                "select tenant_id, user_id, template_id from marts.template_recommendations "
                 "where recommended_on = ?", [cutoff]).fetchall():
             recs[(tenant, user)].add(template)
-            cold[(tenant, user)] = is_cold
         alive = set(con.execute(
             "select tenant_id, user_id from staging.stg_app__users "
             "where created_at < ? and (deleted_at is null or deleted_at >= ?)", [start, start]).fetchall())
