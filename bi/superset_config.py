@@ -52,10 +52,8 @@ FEATURE_FLAGS = {
 DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
 CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
 THUMBNAIL_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
-FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache",
-                             "CACHE_DEFAULT_TIMEOUT": 86400}
-EXPLORE_FORM_DATA_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache",
-                                  "CACHE_DEFAULT_TIMEOUT": 86400}
+FILTER_STATE_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 86400}
+EXPLORE_FORM_DATA_CACHE_CONFIG = {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 86400}
 GLOBAL_ASYNC_QUERIES = False
 RATELIMIT_ENABLED = False
 AUTH_RATE_LIMITED = False
@@ -82,11 +80,10 @@ class LoggingEventLogger(AbstractEventLogger):
     and each commit also expired the chart's dataset, read again from SQLite
     (0.3 s of a chart query on a busy machine)."""
 
-    def log(self, user_id, action, dashboard_id, duration_ms, slice_id,
-            referrer, *args, **kwargs) -> None:
+    def log(self, user_id, action, dashboard_id, duration_ms, slice_id, referrer, *args, **kwargs) -> None:
         logging.getLogger("superset.events").info(
-            "user %s %s dashboard %s chart %s %s ms", user_id, action, dashboard_id,
-            slice_id, duration_ms)
+            "user %s %s dashboard %s chart %s %s ms", user_id, action, dashboard_id, slice_id, duration_ms
+        )
 
 
 EVENT_LOGGER = LoggingEventLogger()

@@ -21,24 +21,35 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # what a chart tile shows when its query or rendering failed
-ERROR_TILE = ".chart-container .alert-danger, .chart-container .ant-alert-error, " \
-             ".dashboard-chart .ant-alert-error, .dashboard-chart [data-test=error-tile]"
+ERROR_TILE = (
+    ".chart-container .alert-danger, .chart-container .ant-alert-error, "
+    ".dashboard-chart .ant-alert-error, .dashboard-chart [data-test=error-tile]"
+)
 # a warning in a chart's header: the row limit reached ("The chart may
 # show partial data"), annotation errors, ... (the tooltip says which)
-WARNING_ICON = ".dashboard-component-chart-holder .anticon-warning, " \
-               ".dashboard-component-chart-holder .anticon-exclamation-circle"
-RENDERED = ("canvas, svg, table, .big_number, .superset-legacy-chart-big-number, "
-            ".header-line, [data-test=no-results], .no-results, .empty-state, .ant-empty")
+WARNING_ICON = ".dashboard-component-chart-holder .anticon-warning, .dashboard-component-chart-holder .anticon-exclamation-circle"
+RENDERED = (
+    "canvas, svg, table, .big_number, .superset-legacy-chart-big-number, "
+    ".header-line, [data-test=no-results], .no-results, .empty-state, .ant-empty"
+)
 
 
 def warning_of(page, icon) -> str:
     """'<chart title>: <the icon's tooltip>'."""
     title = icon.evaluate(
         """e => (e.closest('.dashboard-component-chart-holder')
-                   ?.querySelector('.header-title')?.innerText || '?').trim()""")
+                   ?.querySelector('.header-title')?.innerText || '?').trim()"""
+    )
     icon.scroll_into_view_if_needed()
     icon.hover()
     page.wait_for_timeout(700)
@@ -58,7 +69,9 @@ def open_dashboard(page, base: str, slug: str, out: Path, timeout_s: float = 180
         done = page.evaluate(
             """([sel]) => [...document.querySelectorAll('.dashboard-component-chart-holder')]
                  .filter(h => h.querySelector(sel) || h.querySelector('.alert-danger,'
-                   + '.ant-alert-error')).length""", [RENDERED])
+                   + '.ant-alert-error')).length""",
+            [RENDERED],
+        )
         if loading == 0 and done == holders.count():
             break
         page.wait_for_timeout(500)
@@ -73,10 +86,17 @@ def open_dashboard(page, base: str, slug: str, out: Path, timeout_s: float = 180
     page.screenshot(path=str(shot), full_page=True)
     rendered = page.evaluate(
         """([sel]) => [...document.querySelectorAll('.dashboard-component-chart-holder')]
-             .filter(h => h.querySelector(sel)).length""", [RENDERED])
-    return {"charts": holders.count(), "rendered": rendered, "errors": errors,
-            "warnings": warnings,
-            "seconds": round(time.monotonic() - start, 1), "screenshot": str(shot)}
+             .filter(h => h.querySelector(sel)).length""",
+        [RENDERED],
+    )
+    return {
+        "charts": holders.count(),
+        "rendered": rendered,
+        "errors": errors,
+        "warnings": warnings,
+        "seconds": round(time.monotonic() - start, 1),
+        "screenshot": str(shot),
+    }
 
 
 def main(base: str, login: str, password: str, out: str, *slugs: str) -> int:
@@ -100,8 +120,7 @@ def main(base: str, login: str, password: str, out: str, *slugs: str) -> int:
                 # once more on a fresh load (a reset connection on a busy
                 # machine); a real failure fails twice and is reported
                 report[slug] = open_dashboard(page, base, slug, out_dir)
-                report[slug]["first_try"] = {k: first[k] for k in ("charts", "rendered",
-                                                                   "errors")}
+                report[slug]["first_try"] = {k: first[k] for k in ("charts", "rendered", "errors")}
         browser.close()
     print(json.dumps(report))
     return 0

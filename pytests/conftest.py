@@ -30,14 +30,10 @@ def dbt_env(work: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_dbt(args: list[str], work: Path, env: dict[str, str] | None = None,
-            check: bool = True) -> subprocess.CompletedProcess:
+def run_dbt(args: list[str], work: Path, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
     """Run dbt from the repo root with target/ and logs/ kept in `work`."""
-    cmd = [str(BIN / "dbt"), *args,
-           "--target-path", str(work / "target"),
-           "--log-path", str(work / "logs")]
-    proc = subprocess.run(cmd, cwd=REPO, env=env or dbt_env(work),
-                          capture_output=True, text=True)
+    cmd = [str(BIN / "dbt"), *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    proc = subprocess.run(cmd, cwd=REPO, env=env or dbt_env(work), capture_output=True, text=True)
     if check and proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-60:])
         pytest.fail(f"dbt {' '.join(args)} failed:\n{tail}\n{proc.stderr[-2000:]}")
@@ -47,8 +43,9 @@ def run_dbt(args: list[str], work: Path, env: dict[str, str] | None = None,
 def generate_lake(out: Path, scale: float = 0.01, seed: int = 7) -> Path:
     """Write a generated lake to `out` and return it."""
     subprocess.run(
-        [str(BIN / "retail-saas"), "generate", "--scale", str(scale),
-         "--seed", str(seed), "--out", str(out)],
-        check=True, capture_output=True, text=True,
+        [str(BIN / "retail-saas"), "generate", "--scale", str(scale), "--seed", str(seed), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return out

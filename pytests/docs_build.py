@@ -28,8 +28,7 @@ class DocsBuild:
 
     def mf_env(self) -> dict[str, str]:
         env = dict(self.env)
-        env.update(DBT_PROJECT_DIR=str(self.mf_project),
-                   DBT_PROFILES_DIR=str(REPO))
+        env.update(DBT_PROJECT_DIR=str(self.mf_project), DBT_PROFILES_DIR=str(REPO))
         return env
 
 

@@ -44,21 +44,42 @@ ROLES = ["platform_admin", "brand", "retailer", "team_lead", "agent"]
 SCHEMAS_DENIED = ["raw", "staging", "intermediate", "seeds"]
 # The scope matrix of docs/access.md, written out again here on purpose
 # (not read from dbt_project.yml): the test's own idea of who sees what.
-TENANT = {"ai_daily", "automation_daily", "binding_daily", "catalog_daily",
-          "crm_daily", "inbox_daily", "notification_daily", "template_usage",
-          "dim_teams", "dim_tenants"}
-TENANT_DETAIL = {"contact_grade_history", "dim_contacts", "dim_templates",
-                 "fct_ai_generations", "fct_asset_actions", "fct_automations",
-                 "fct_binding_attempts", "fct_campaign_actions",
-                 "fct_catalog_actions", "fct_contact_actions", "fct_events",
-                 "fct_imports", "fct_media_uploads", "fct_messages",
-                 "fct_notifications", "fct_subscription_periods", "fct_syncs",
-                 "fct_template_actions"}
+TENANT = {
+    "ai_daily",
+    "automation_daily",
+    "binding_daily",
+    "catalog_daily",
+    "crm_daily",
+    "inbox_daily",
+    "notification_daily",
+    "template_usage",
+    "dim_teams",
+    "dim_tenants",
+}
+TENANT_DETAIL = {
+    "contact_grade_history",
+    "dim_contacts",
+    "dim_templates",
+    "fct_ai_generations",
+    "fct_asset_actions",
+    "fct_automations",
+    "fct_binding_attempts",
+    "fct_campaign_actions",
+    "fct_catalog_actions",
+    "fct_contact_actions",
+    "fct_events",
+    "fct_imports",
+    "fct_media_uploads",
+    "fct_messages",
+    "fct_notifications",
+    "fct_subscription_periods",
+    "fct_syncs",
+    "fct_template_actions",
+}
 USER = {"daily_stats", "user_stats", "dim_users"}
 BRAND = {"brand_daily", "brand_top_retailers"}
 BRAND_ONLY = {"brand_top_assets", "dim_brands"}
-PLATFORM = {"saas_daily", "module_activation", "subscription_renewals",
-            "activation_funnel"}
+PLATFORM = {"saas_daily", "module_activation", "subscription_renewals", "activation_funnel"}
 PUBLIC = {"dim_dates"}
 KNOWN = TENANT | TENANT_DETAIL | USER | BRAND | BRAND_ONLY | PLATFORM | PUBLIC
 
@@ -89,8 +110,7 @@ def scope_union(role: str, ctxs: list[dict], mart: str) -> tuple[str, list] | No
     parts = [scope(role, c, mart) for c in ctxs]
     if parts[0] is None:
         return None
-    return ("(" + ") or (".join(w for w, _ in parts) + ")",
-            [p for _, ps in parts for p in ps])
+    return ("(" + ") or (".join(w for w, _ in parts) + ")", [p for _, ps in parts for p in ps])
 
 
 # -- setup ----------------------------------------------------------------------
@@ -125,11 +145,14 @@ def acc(pg_env, tmp_path_factory):  # noqa: F811 - the fixture imported above
     pw = secrets.token_hex(12)
     su = dict(pg_env)
     try:
-        _exec(su, f"drop database if exists {db}",
-              f"drop role if exists {dbt_user}",
-              # A plain user: CREATEROLE only for the group and login roles.
-              f"create role {dbt_user} login createrole password '{pw}'",
-              f"create database {db} owner {dbt_user}")
+        _exec(
+            su,
+            f"drop database if exists {db}",
+            f"drop role if exists {dbt_user}",
+            # A plain user: CREATEROLE only for the group and login roles.
+            f"create role {dbt_user} login createrole password '{pw}'",
+            f"create database {db} owner {dbt_user}",
+        )
         su = dict(pg_env, PGDATABASE=db)
     except Exception as e:  # noqa: BLE001
         unavailable(f"cannot create database/roles for the access tests: {e}")
@@ -138,12 +161,15 @@ def acc(pg_env, tmp_path_factory):  # noqa: F811 - the fixture imported above
     try:
         t0 = time.monotonic()
         lake = generate_lake(work / "lake", scale=0.01, seed=7)
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("PG", "RETAIL_SAAS_", "DBT_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "RETAIL_SAAS_", "DBT_"))}
         env.update(dbt_pg, RETAIL_SAAS_LAKE=str(lake))
-        res = subprocess.run([sys.executable, "-m", "retail_saas.cli", "load-postgres",
-                              "--lake", str(lake)], env=env, capture_output=True, text=True,
-                             check=False)
+        res = subprocess.run(
+            [sys.executable, "-m", "retail_saas.cli", "load-postgres", "--lake", str(lake)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert res.returncode == 0, res.stderr[-3000:]
         TIMINGS["access: lake + load"] = time.monotonic() - t0
         denv = dbt_env(work, **env, RETAIL_SAAS_TARGET="postgres")
@@ -155,14 +181,27 @@ def acc(pg_env, tmp_path_factory):  # noqa: F811 - the fixture imported above
         assert "OK hook: retail_saas.on-run-end" in build.stdout, build.stdout[-4000:]
         results = _results(work)
         admin = _connect(dbt_pg)
-        yield {"su": su, "dbt": dbt_pg, "dbt_env": denv, "work": work, "lake": lake,
-               "dbt_user": dbt_user, "build": build, "build_results": results,
-               "password": pw, "tag": tag, "admin": admin, "made": made, "logins": {}}
+        yield {
+            "su": su,
+            "dbt": dbt_pg,
+            "dbt_env": denv,
+            "work": work,
+            "lake": lake,
+            "dbt_user": dbt_user,
+            "build": build,
+            "build_results": results,
+            "password": pw,
+            "tag": tag,
+            "admin": admin,
+            "made": made,
+            "logins": {},
+        }
         admin.close()
     finally:
         try:
-            _exec(dict(pg_env), f"drop database if exists {db} with (force)",
-                  *[f"drop role if exists {x}" for x in [*made, dbt_user]])
+            _exec(
+                dict(pg_env), f"drop database if exists {db} with (force)", *[f"drop role if exists {x}" for x in [*made, dbt_user]]
+            )
         except Exception as e:  # noqa: BLE001
             print(f"cleanup of {db}: {e}")
 
@@ -170,8 +209,7 @@ def acc(pg_env, tmp_path_factory):  # noqa: F811 - the fixture imported above
 def _results(work: Path) -> dict[str, str]:
     """unique_id -> status of the last dbt command run in `work`."""
     p = work / "target" / "run_results.json"
-    return {r["unique_id"]: r["status"]
-            for r in json.loads(p.read_text())["results"]} if p.exists() else {}
+    return {r["unique_id"]: r["status"] for r in json.loads(p.read_text())["results"]} if p.exists() else {}
 
 
 def _login(acc: dict, role: str, ctxs: list[dict], name: str | None = None) -> str:
@@ -201,8 +239,7 @@ def _marts(su: dict) -> list[str]:
     conn = _connect(su)
     try:
         with conn.cursor() as cur:
-            cur.execute("select tablename from pg_tables where schemaname = 'marts' "
-                        "order by 1")
+            cur.execute("select tablename from pg_tables where schemaname = 'marts' order by 1")
             return [r[0] for r in cur.fetchall()]
     finally:
         conn.close()
@@ -220,9 +257,15 @@ def _expected(role: str, ctxs: list[dict], mart: str):
         # A mart this test does not know (added later): undeclared means
         # platform admin only; declared, it must behave like its level here.
         level = _declared_level(mart)
-        mart = {"tenant": "ai_daily", "tenant_detail": "fct_events", "user": "daily_stats",
-                "brand": "brand_daily", "brand_only": "brand_top_assets",
-                "platform": "saas_daily", "public": "dim_dates"}.get(level, "saas_daily")
+        mart = {
+            "tenant": "ai_daily",
+            "tenant_detail": "fct_events",
+            "user": "daily_stats",
+            "brand": "brand_daily",
+            "brand_only": "brand_top_assets",
+            "platform": "saas_daily",
+            "public": "dim_dates",
+        }.get(level, "saas_daily")
     return scope_union(role, ctxs or [{}], mart)
 
 
@@ -232,35 +275,35 @@ def contexts(acc) -> dict[str, list[dict]]:
     conn = _connect(acc["su"])
     try:
         with conn.cursor() as cur:
+
             def rows(q):
                 cur.execute(q)
                 names = [d.name for d in cur.description]
                 return [dict(zip(names, r)) for r in cur.fetchall()]
 
             brands = rows("select brand_id from marts.dim_brands order by 1")
-            tenants = rows("select tenant_id from marts.daily_stats group by 1 "
-                           "order by count(*) desc, 1 limit 3")
-            tenants += rows("select tenant_id from marts.brand_daily group by 1 "
-                            "order by count(*) desc, 1 limit 1")
-            teams = rows("select tenant_id, team_id from marts.daily_stats "
-                         "where team_id is not null group by 1, 2 "
-                         "order by count(*) desc, 1, 2 limit 4")
-            users = rows("select tenant_id, user_id from marts.daily_stats "
-                         "group by 1, 2 order by count(*) desc, 1, 2 limit 4")
-            users += rows("select tenant_id, user_id from marts.user_stats "
-                          "where user_id not in (select user_id from marts.daily_stats) "
-                          "order by 1, 2 limit 1")
+            tenants = rows("select tenant_id from marts.daily_stats group by 1 order by count(*) desc, 1 limit 3")
+            tenants += rows("select tenant_id from marts.brand_daily group by 1 order by count(*) desc, 1 limit 1")
+            teams = rows(
+                "select tenant_id, team_id from marts.daily_stats "
+                "where team_id is not null group by 1, 2 "
+                "order by count(*) desc, 1, 2 limit 4"
+            )
+            users = rows("select tenant_id, user_id from marts.daily_stats group by 1, 2 order by count(*) desc, 1, 2 limit 4")
+            users += rows(
+                "select tenant_id, user_id from marts.user_stats "
+                "where user_id not in (select user_id from marts.daily_stats) "
+                "order by 1, 2 limit 1"
+            )
     finally:
         conn.close()
     assert len(brands) >= 3 and len(tenants) >= 3 and len(teams) >= 3 and len(users) >= 4
-    return {"platform_admin": [{}], "brand": brands, "retailer": tenants,
-            "team_lead": teams, "agent": users}
+    return {"platform_admin": [{}], "brand": brands, "retailer": tenants, "team_lead": teams, "agent": users}
 
 
 def _other(ctx: dict, pool: list[dict]) -> dict:
     """Another scope of the same kind: an attacker's target ids."""
-    return next(c for c in pool if c.get("tenant_id") != ctx.get("tenant_id")
-                or c.get("brand_id") != ctx.get("brand_id"))
+    return next(c for c in pool if c.get("tenant_id") != ctx.get("tenant_id") or c.get("brand_id") != ctx.get("brand_id"))
 
 
 # -- tests ----------------------------------------------------------------------
@@ -280,16 +323,16 @@ def test_hook_forces_rls_on_every_mart(acc):
     conn = _connect(acc["su"])
     try:
         with conn.cursor() as cur:
-            cur.execute("select c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-                        "pg_get_userbyid(c.relowner) from pg_class c join pg_namespace n "
-                        "on n.oid = c.relnamespace where n.nspname = 'marts' "
-                        "and c.relkind = 'r'")
+            cur.execute(
+                "select c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+                "pg_get_userbyid(c.relowner) from pg_class c join pg_namespace n "
+                "on n.oid = c.relnamespace where n.nspname = 'marts' "
+                "and c.relkind = 'r'"
+            )
             tables = cur.fetchall()
-            cur.execute("select rolsuper, rolbypassrls from pg_roles where rolname = %s",
-                        (acc["dbt_user"],))
+            cur.execute("select rolsuper, rolbypassrls from pg_roles where rolname = %s", (acc["dbt_user"],))
             assert cur.fetchone() == (False, False), "the dbt user must be a plain user"
-            cur.execute("select count(*) from pg_policies where schemaname = 'marts' "
-                        "and qual like '%current_setting%'")
+            cur.execute("select count(*) from pg_policies where schemaname = 'marts' and qual like '%current_setting%'")
             assert cur.fetchone()[0] == 0, "a policy still reads a session setting"
     finally:
         conn.close()
@@ -300,8 +343,7 @@ def test_hook_forces_rls_on_every_mart(acc):
 
 def _count(cur, sql: str, where: str, params: list) -> tuple[int, int]:
     """(rows, rows outside `where`) of the relation or query `sql`."""
-    cur.execute(f"select count(*), count(*) filter (where not coalesce({where}, false)) "
-                f"from {sql} as q", params)
+    cur.execute(f"select count(*), count(*) filter (where not coalesce({where}, false)) from {sql} as q", params)
     return cur.fetchone()
 
 
@@ -317,21 +359,35 @@ def _want(su, mart: str, where: str, params: list) -> int:
 def _probes(mart: str, other: dict) -> list[tuple[str, list[str], str]]:
     t = other.get("tenant_id") or "t_x"
     b = other.get("brand_id") or "b_x"
-    sets = [f"{CTX}.tenant_id = '{t}'", f"{CTX}.brand_id = '{b}'",
-            f"{CTX}.team_id = '{other.get('team_id') or 'x'}'",
-            f"{CTX}.user_id = '{other.get('user_id') or 'x'}'"]
+    sets = [
+        f"{CTX}.tenant_id = '{t}'",
+        f"{CTX}.brand_id = '{b}'",
+        f"{CTX}.team_id = '{other.get('team_id') or 'x'}'",
+        f"{CTX}.user_id = '{other.get('user_id') or 'x'}'",
+    ]
     return [
         ("plain", [], f"marts.{mart}"),
         ("set", [f"set {x}" for x in sets], f"marts.{mart}"),
-        ("set_config in select",
-         [], (f"(select * from marts.{mart}, (select set_config('{CTX}.tenant_id', '{t}', "
-              f"false), set_config('{CTX}.brand_id', '{b}', false)) as s)")),
+        (
+            "set_config in select",
+            [],
+            (
+                f"(select * from marts.{mart}, (select set_config('{CTX}.tenant_id', '{t}', "
+                f"false), set_config('{CTX}.brand_id', '{b}', false)) as s)"
+            ),
+        ),
         ("set search_path", ["set search_path = pg_temp, marts, public"], mart),
-        ("temp view", [f"create temp view v_{mart} as select * from marts.{mart}"],
-         f"v_{mart}"),
-        ("function", [(f"create function pg_temp.f_{mart}() returns setof marts.{mart} "
-                       f"language sql security definer as 'select * from marts.{mart}'")],
-         f"pg_temp.f_{mart}()"),
+        ("temp view", [f"create temp view v_{mart} as select * from marts.{mart}"], f"v_{mart}"),
+        (
+            "function",
+            [
+                (
+                    f"create function pg_temp.f_{mart}() returns setof marts.{mart} "
+                    f"language sql security definer as 'select * from marts.{mart}'"
+                )
+            ],
+            f"pg_temp.f_{mart}()",
+        ),
     ]
 
 
@@ -366,14 +422,14 @@ def test_attacker_sees_exactly_own_rows_through_every_probe(acc, contexts):
                             want = _want(su, mart, where, params)
                             # Every probe for the first scope of a role, the
                             # plain read for the others.
-                            for name, setup, rel in _probes(mart, other)[:None if i == 0 else 1]:
+                            for name, setup, rel in _probes(mart, other)[: None if i == 0 else 1]:
                                 for stmt in setup:
                                     cur.execute(stmt)
                                 got, outside = _count(cur, rel, where, params)
                                 if outside or got != want:
-                                    problems.append(f"{role} {ctx} {mart} via {name}: sees "
-                                                    f"{got} rows ({outside} out of scope), "
-                                                    f"in scope {want}")
+                                    problems.append(
+                                        f"{role} {ctx} {mart} via {name}: sees {got} rows ({outside} out of scope), in scope {want}"
+                                    )
                                 cur.execute("reset all")
                             seen[(role, mart)] = seen.get((role, mart), 0) + want
                 finally:
@@ -382,12 +438,19 @@ def test_attacker_sees_exactly_own_rows_through_every_probe(acc, contexts):
         su.close()
     assert not problems, "\n".join(problems[:50])
     # Not vacuous: each role saw rows in the marts that matter for it.
-    for role, mart in [("brand", "brand_daily"), ("brand", "brand_top_assets"),
-                       ("retailer", "inbox_daily"), ("retailer", "brand_daily"),
-                       ("retailer", "daily_stats"), ("team_lead", "daily_stats"),
-                       ("team_lead", "user_stats"), ("agent", "daily_stats"),
-                       ("agent", "user_stats"), ("agent", "inbox_daily"),
-                       ("platform_admin", "saas_daily")]:
+    for role, mart in [
+        ("brand", "brand_daily"),
+        ("brand", "brand_top_assets"),
+        ("retailer", "inbox_daily"),
+        ("retailer", "brand_daily"),
+        ("retailer", "daily_stats"),
+        ("team_lead", "daily_stats"),
+        ("team_lead", "user_stats"),
+        ("agent", "daily_stats"),
+        ("agent", "user_stats"),
+        ("agent", "inbox_daily"),
+        ("platform_admin", "saas_daily"),
+    ]:
         assert seen.get((role, mart), 0) > 0, f"{role} saw no row of {mart}"
 
 
@@ -424,8 +487,7 @@ def test_attacker_set_local_copy_set_role_and_other_ids(acc, contexts):
                         if outside or got != want:
                             problems.append(f"{role} {mart} set local: {got}/{outside} vs {want}")
                         conn.rollback()
-                        for copy in (f"copy marts.{mart} to stdout",
-                                     f"copy (select * from marts.{mart}) to stdout"):
+                        for copy in (f"copy marts.{mart} to stdout", f"copy (select * from marts.{mart}) to stdout"):
                             buf = io.StringIO()
                             cur.copy_expert(copy, buf)
                             n = len(buf.getvalue().splitlines())
@@ -435,11 +497,9 @@ def test_attacker_set_local_copy_set_role_and_other_ids(acc, contexts):
                         # another tenant's / brand's ids named outright
                         ow = scope(role, other, mart if mart in KNOWN else "ai_daily")
                         if ow and ow[0] != "true":
-                            cur.execute(f"select count(*) from marts.{mart} where {ow[0]}",
-                                        ow[1])
+                            cur.execute(f"select count(*) from marts.{mart} where {ow[0]}", ow[1])
                             n = cur.fetchone()[0]
-                            leak = _want(su, mart, f"({ow[0]}) and not coalesce({where}, false)",
-                                         ow[1] + params)
+                            leak = _want(su, mart, f"({ow[0]}) and not coalesce({where}, false)", ow[1] + params)
                             if n and leak:
                                 problems.append(f"{role} {mart}: {n} rows of {other}")
                         conn.rollback()
@@ -457,19 +517,20 @@ def test_attacker_set_local_copy_set_role_and_other_ids(acc, contexts):
                         pass
                     conn.rollback()
                     # the lookup shows a login its own scopes only
-                    cur.execute("select count(*) filter (where login <> current_user), "
-                                "count(*) from access.my_scopes")
+                    cur.execute("select count(*) filter (where login <> current_user), count(*) from access.my_scopes")
                     others, mine = cur.fetchone()
                     if others or mine != 1:
-                        problems.append(f"{login} sees {others} others' and {mine} own "
-                                        "entitlements in access.my_scopes")
+                        problems.append(f"{login} sees {others} others' and {mine} own entitlements in access.my_scopes")
                     conn.rollback()
-                    for q in ("select * from access.user_scopes",
-                              "select * from access.scope_changes",
-                              (f"insert into access.user_scopes (login, level, tenant_id) "
-                               f"values ('{login}', 'retailer', '{other.get('tenant_id')}')"),
-                              (f"update access.user_scopes set tenant_id = "
-                               f"'{other.get('tenant_id')}'")):
+                    for q in (
+                        "select * from access.user_scopes",
+                        "select * from access.scope_changes",
+                        (
+                            f"insert into access.user_scopes (login, level, tenant_id) "
+                            f"values ('{login}', 'retailer', '{other.get('tenant_id')}')"
+                        ),
+                        (f"update access.user_scopes set tenant_id = '{other.get('tenant_id')}'"),
+                    ):
                         try:
                             cur.execute(q)
                             problems.append(f"{login}: {q[:40]} allowed")
@@ -503,8 +564,7 @@ def test_two_entitlements_see_exactly_the_union(acc, contexts):
                         got, outside = _count(cur, f"marts.{mart}", *exp)
                     nonempty += got > 0
                     if outside or got != want:
-                        problems.append(f"{role} {pair} {mart}: {got} ({outside} outside) "
-                                        f"vs {want}")
+                        problems.append(f"{role} {pair} {mart}: {got} ({outside} outside) vs {want}")
             finally:
                 conn.close()
     finally:
@@ -528,13 +588,12 @@ def test_revoke_bites_from_the_next_statement_and_none_sees_nothing(acc, context
     try:
         with conn.cursor() as cur:
             cur.execute("select count(*) from marts.inbox_daily")
-            assert cur.fetchone()[0] == _want(su, "inbox_daily", "tenant_id in (%s, %s)",
-                                              [ctx["tenant_id"], ctx2["tenant_id"]])
+            assert cur.fetchone()[0] == _want(su, "inbox_daily", "tenant_id in (%s, %s)", [ctx["tenant_id"], ctx2["tenant_id"]])
             revoke(acc["admin"], login, tenant_id=ctx2["tenant_id"])
             cur.execute("select count(*) from marts.inbox_daily")
-            assert cur.fetchone()[0] == _want(su, "inbox_daily", "tenant_id = %s",
-                                              [ctx["tenant_id"]]), \
+            assert cur.fetchone()[0] == _want(su, "inbox_daily", "tenant_id = %s", [ctx["tenant_id"]]), (
                 "a revoked scope is still read in the next statement"
+            )
             revoke(acc["admin"], login)
             try:  # the last scope gone: no row (or no grant at all)
                 cur.execute("select count(*) from marts.inbox_daily")
@@ -549,13 +608,15 @@ def test_revoke_bites_from_the_next_statement_and_none_sees_nothing(acc, context
     # one expired and one not yet valid: nothing anywhere.
     bare = f"{acc['tag']}_bare"
     acc["made"].append(bare)
-    _exec(acc["su"], f"create role {bare} login password '{acc['password']}' "
-                     "in role analytics_retailer, analytics_brand, analytics_team_lead, "
-                     "analytics_agent, analytics_platform_admin")
+    _exec(
+        acc["su"],
+        f"create role {bare} login password '{acc['password']}' "
+        "in role analytics_retailer, analytics_brand, analytics_team_lead, "
+        "analytics_agent, analytics_platform_admin",
+    )
     expired = f"{acc['tag']}_expired"
     acc["made"].append(expired)
-    grant(acc["admin"], expired, "retailer", **ctx, valid_from="2020-01-01",
-          valid_to="2021-01-01")
+    grant(acc["admin"], expired, "retailer", **ctx, valid_from="2020-01-01", valid_to="2021-01-01")
     future = f"{acc['tag']}_future"
     acc["made"].append(future)
     grant(acc["admin"], future, "retailer", **ctx, valid_from="2999-01-01")
@@ -578,19 +639,15 @@ def test_revoke_bites_from_the_next_statement_and_none_sees_nothing(acc, context
             conn.close()
     assert not problems, "\n".join(problems)
     # The command refuses what it cannot check, with a one-line reason.
-    for bad in ({"tenant_id": "t_does_not_exist"}, {"tenant_id": ctx["tenant_id"],
-                                                      "team_id": "team_x"}):
+    for bad in ({"tenant_id": "t_does_not_exist"}, {"tenant_id": ctx["tenant_id"], "team_id": "team_x"}):
         with pytest.raises(AccessError, match="is not in marts"):
-            grant(acc["admin"], f"{acc['tag']}_bad", "team_lead" if "team_id" in bad
-                  else "retailer", **bad)
+            grant(acc["admin"], f"{acc['tag']}_bad", "team_lead" if "team_id" in bad else "retailer", **bad)
     users = contexts["agent"]
     mixed = next(u for u in users if u["tenant_id"] != users[0]["tenant_id"])
     with pytest.raises(AccessError, match="not in marts.dim_users"):
-        grant(acc["admin"], f"{acc['tag']}_bad", "agent", tenant_id=mixed["tenant_id"],
-              user_id=users[0]["user_id"])
+        grant(acc["admin"], f"{acc['tag']}_bad", "agent", tenant_id=mixed["tenant_id"], user_id=users[0]["user_id"])
     with pytest.raises(AccessError, match="one level per login"):
-        grant(acc["admin"], _login(acc, "retailer", [ctx]), "brand",
-              brand_id=contexts["brand"][0]["brand_id"])
+        grant(acc["admin"], _login(acc, "retailer", [ctx]), "brand", brand_id=contexts["brand"][0]["brand_id"])
 
 
 @pytest.mark.postgres
@@ -600,18 +657,17 @@ def test_entitlement_changes_are_audited_and_limits_set(acc, contexts):
     conn = _connect(acc["su"])
     try:
         with conn.cursor() as cur:
-            cur.execute("select action, changed_by, level, tenant_id, user_id "
-                        "from access.scope_changes where login = %s", (login,))
+            cur.execute("select action, changed_by, level, tenant_id, user_id from access.scope_changes where login = %s", (login,))
             rows = cur.fetchall()
-            assert rows == [("grant", acc["dbt_user"], "agent",
-                             contexts["agent"][0]["tenant_id"],
-                             contexts["agent"][0]["user_id"])], rows
-            cur.execute("select rolconnlimit, rolconfig from pg_roles where rolname = %s",
-                        (login,))
+            assert rows == [
+                ("grant", acc["dbt_user"], "agent", contexts["agent"][0]["tenant_id"], contexts["agent"][0]["user_id"])
+            ], rows
+            cur.execute("select rolconnlimit, rolconfig from pg_roles where rolname = %s", (login,))
             limit, config = cur.fetchone()
             assert limit == 4 and "statement_timeout=30s" in (config or []), (limit, config)
-            cur.execute("select indexdef from pg_indexes where schemaname = 'marts' "
-                        "and tablename in ('inbox_daily', 'daily_stats')")
+            cur.execute(
+                "select indexdef from pg_indexes where schemaname = 'marts' and tablename in ('inbox_daily', 'daily_stats')"
+            )
             idx = [r[0] for r in cur.fetchall()]
             assert sum("(tenant_id, activity_date)" in d for d in idx) == 2, idx
     finally:
@@ -635,17 +691,19 @@ def test_analysts_cannot_read_other_schemas(acc, contexts):
     conn = _connect(acc["su"])
     try:
         with conn.cursor() as cur:
-            cur.execute("select distinct on (table_schema) table_schema, table_name "
-                        "from information_schema.tables where table_schema = any(%s) "
-                        "order by table_schema, table_name", (SCHEMAS_DENIED,))
+            cur.execute(
+                "select distinct on (table_schema) table_schema, table_name "
+                "from information_schema.tables where table_schema = any(%s) "
+                "order by table_schema, table_name",
+                (SCHEMAS_DENIED,),
+            )
             targets = cur.fetchall()
     finally:
         conn.close()
     assert {s for s, _ in targets} == set(SCHEMAS_DENIED), targets
     readable = []
     for role in ROLES:
-        conn = _as(acc, _login(acc, role, [contexts[role][0]] if role != "platform_admin"
-                               else []))
+        conn = _as(acc, _login(acc, role, [contexts[role][0]] if role != "platform_admin" else []))
         try:
             for schema, table in targets:
                 with conn.cursor() as cur:
@@ -683,8 +741,7 @@ def test_dbt_owner_sees_all_and_dbt_tests_pass_under_forced_rls(acc):
         su.close()
         owner.close()
     t0 = time.monotonic()
-    res = run_dbt(["test", "--select", "path:models/marts"], acc["work"],
-                  env=acc["dbt_env"], check=False)
+    res = run_dbt(["test", "--select", "path:models/marts"], acc["work"], env=acc["dbt_env"], check=False)
     TIMINGS["access: dbt test marts"] = time.monotonic() - t0
     # Every data test of the marts that passed in the build (before the
     # policies existed) passes again now that RLS is forced; a test the
@@ -693,8 +750,7 @@ def test_dbt_owner_sees_all_and_dbt_tests_pass_under_forced_rls(acc):
     ok = ("pass", "success")
     passed = [u for u, st in after.items() if st in ok]
     assert len(passed) > 100, f"too few mart tests passed:\n{res.stdout[-3000:]}"
-    regressed = [f"{u}: {st}" for u, st in after.items()
-                 if st not in ok and acc["build_results"].get(u) in ok]
+    regressed = [f"{u}: {st}" for u, st in after.items() if st not in ok and acc["build_results"].get(u) in ok]
     assert not regressed, "\n".join(regressed) + "\n" + res.stdout[-3000:]
 
 
@@ -709,19 +765,23 @@ def test_side_channels_closed(acc, contexts):
     conn = _as(acc, _login(acc, "retailer", [contexts["retailer"][0]]))
     try:
         with conn.cursor() as cur:
-            cur.execute("select count(*) filter (where obj_description(c.oid, 'pg_class') "
-                        "is not null), count(*) filter (where n.nspname = 'marts' and "
-                        "obj_description(c.oid, 'pg_class') is not null) from pg_class c "
-                        "join pg_namespace n on n.oid = c.relnamespace "
-                        "where n.nspname in ('staging', 'intermediate', 'marts')")
+            cur.execute(
+                "select count(*) filter (where obj_description(c.oid, 'pg_class') "
+                "is not null), count(*) filter (where n.nspname = 'marts' and "
+                "obj_description(c.oid, 'pg_class') is not null) from pg_class c "
+                "join pg_namespace n on n.oid = c.relnamespace "
+                "where n.nspname in ('staging', 'intermediate', 'marts')"
+            )
             everywhere, marts = cur.fetchone()
             assert marts > 30, "marts should keep their comments (docs)"
             assert everywhere == marts, "staging/intermediate relations carry comments"
             if os.environ.get("PGHOST"):
                 return  # a server of the user's: its superuser decides
-            for q in ("select pg_get_viewdef('staging.stg_app__contacts'::regclass)",
-                      "select definition from pg_views where schemaname = 'staging'",
-                      "select ev_action from pg_rewrite limit 1"):
+            for q in (
+                "select pg_get_viewdef('staging.stg_app__contacts'::regclass)",
+                "select definition from pg_views where schemaname = 'staging'",
+                "select ev_action from pg_rewrite limit 1",
+            ):
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     cur.execute(q)
     finally:
@@ -741,8 +801,7 @@ def test_every_read_is_in_the_audit_trail(acc, contexts):
     ret, agent = contexts["retailer"][0], contexts["agent"][0]
     r_login = _login(acc, "retailer", [ret], name=f"{acc['tag']}_audited_r")
     a_login = _login(acc, "agent", [agent], name=f"{acc['tag']}_audited_a")
-    reads = {(r_login, "marts.inbox_daily"): 2, (r_login, "marts.daily_stats"): 1,
-             (a_login, "marts.daily_stats"): 1}
+    reads = {(r_login, "marts.inbox_daily"): 2, (r_login, "marts.daily_stats"): 1, (a_login, "marts.daily_stats"): 1}
     conn = _as(acc, r_login)
     with conn.cursor() as cur:
         cur.execute("select count(*) from marts.inbox_daily")
@@ -751,8 +810,7 @@ def test_every_read_is_in_the_audit_trail(acc, contexts):
     conn = connect_as(r_login, env=acc["dbt"])
     with conn.cursor() as cur:
         cur.execute("select count(*) from marts.inbox_daily")
-        assert cur.fetchone()[0] == _want_su(acc, "inbox_daily", "tenant_id = %s",
-                                             [ret["tenant_id"]])
+        assert cur.fetchone()[0] == _want_su(acc, "inbox_daily", "tenant_id = %s", [ret["tenant_id"]])
     conn.close()
     conn = _as(acc, a_login)
     with conn.cursor() as cur:
@@ -765,9 +823,12 @@ def test_every_read_is_in_the_audit_trail(acc, contexts):
         for _ in range(20):  # the logging collector writes asynchronously
             load(su)
             with su.cursor() as cur:
-                cur.execute("select login, relation, level, tenant_id, user_id, count(*) "
-                            "from audit.mart_reads where login in (%s, %s) "
-                            "group by 1, 2, 3, 4, 5", (r_login, a_login))
+                cur.execute(
+                    "select login, relation, level, tenant_id, user_id, count(*) "
+                    "from audit.mart_reads where login in (%s, %s) "
+                    "group by 1, 2, 3, 4, 5",
+                    (r_login, a_login),
+                )
                 rows = cur.fetchall()
             got = {(r[0], r[1]): r[5] for r in rows}
             if got == reads:
@@ -776,16 +837,16 @@ def test_every_read_is_in_the_audit_trail(acc, contexts):
         assert got == reads, rows
         scopes = {(r[0], r[1]): r[2:5] for r in rows}
         assert scopes[(r_login, "marts.inbox_daily")] == ("retailer", ret["tenant_id"], None)
-        assert scopes[(a_login, "marts.daily_stats")] == ("agent", agent["tenant_id"],
-                                                          agent["user_id"])
+        assert scopes[(a_login, "marts.daily_stats")] == ("agent", agent["tenant_id"], agent["user_id"])
         month = who_read(su, ret["tenant_id"], "2000-01-01", "2999-01-01")
         mine = {(r[0], r[2]): r[3] for r in month if r[0] in (r_login, a_login)}
-        want = {k: v for k, v in reads.items()
-                if k[0] == r_login or agent["tenant_id"] == ret["tenant_id"]}
+        want = {k: v for k, v in reads.items() if k[0] == r_login or agent["tenant_id"] == ret["tenant_id"]}
         assert mine == want, month
         with su.cursor() as cur:  # the entitlement grants are audited too
-            cur.execute("select count(*) from audit.pgaudit_log where class = 'ROLE' "
-                        "and statement ilike %s", (f"%grant%analytics_retailer%{r_login}%",))
+            cur.execute(
+                "select count(*) from audit.pgaudit_log where class = 'ROLE' and statement ilike %s",
+                (f"%grant%analytics_retailer%{r_login}%",),
+            )
             assert cur.fetchone()[0] >= 1
     finally:
         su.close()
@@ -820,8 +881,7 @@ def test_private_server_requires_a_password(pg_env):  # noqa: F811
     conn = _connect(pg_env)
     try:
         with conn.cursor() as cur:
-            cur.execute("select rolpassword like 'SCRAM-SHA-256$%%' from pg_authid "
-                        "where rolname = current_user")
+            cur.execute("select rolpassword like 'SCRAM-SHA-256$%%' from pg_authid where rolname = current_user")
             assert cur.fetchone()[0]
             cur.execute("select distinct auth_method from pg_hba_file_rules")
             assert {r[0] for r in cur.fetchall()} == {"scram-sha-256"}
@@ -865,25 +925,27 @@ def test_no_email_or_phone_in_marts(acc):
     try:
         with conn.cursor() as cur:
             # The detector works: staging's hashes are found (not vacuous).
-            cur.execute("select email_hash, phone_hash from staging.stg_app__contacts "
-                        "where email_hash is not null and phone_hash is not null limit 5")
+            cur.execute(
+                "select email_hash, phone_hash from staging.stg_app__contacts "
+                "where email_hash is not null and phone_hash is not null limit 5"
+            )
             control = cur.fetchall()
             assert control and all(e in pii and p in pii for e, p in control), control
-            cur.execute("select table_name, column_name, data_type "
-                        "from information_schema.columns where table_schema = 'marts' "
-                        "order by 1, 2")
+            cur.execute(
+                "select table_name, column_name, data_type "
+                "from information_schema.columns where table_schema = 'marts' "
+                "order by 1, 2"
+            )
             cols = cur.fetchall()
             problems += [f"column name {t}.{c}" for t, c, _ in cols if name_re.search(c)]
             for table, col, ty in cols:
                 if ty not in ("character varying", "text"):
                     continue
-                cur.execute(f'select distinct "{col}" from marts.{table} '
-                            f'where "{col}" is not null')
+                cur.execute(f'select distinct "{col}" from marts.{table} where "{col}" is not null')
                 for (v,) in cur.fetchall():
                     low = v.strip().lower()
                     # whole value, or any token of it (emails inside JSON)
-                    if low in pii or any(t in pii or t.lstrip("+") in pii
-                                         for t in TOKEN.findall(low)):
+                    if low in pii or any(t in pii or t.lstrip("+") in pii for t in TOKEN.findall(low)):
                         problems.append(f"{table}.{col} holds {v[:60]!r}")
                         break
     finally:
@@ -894,31 +956,32 @@ def test_no_email_or_phone_in_marts(acc):
 def test_redshift_and_postgres_ddl_render_offline(tmp_path):
     """The hook's DDL for both warehouses, printed by a run-operation on
     DuckDB (no warehouse needed)."""
-    res = run_dbt(["run-operation", "print_access_ddl", "--args", "{dialect: all}"],
-                  tmp_path, env=dbt_env(tmp_path))
+    res = run_dbt(["run-operation", "print_access_ddl", "--args", "{dialect: all}"], tmp_path, env=dbt_env(tmp_path))
     assert "-- postgres" in res.stdout and "-- redshift" in res.stdout, res.stdout[-3000:]
     pg, rs = res.stdout.split("-- redshift", 1)
-    for needle in ("create rls policy access_tenant_id with (tenant_id varchar(256))",
-                   "grant select on access.user_scopes to rls policy access_tenant_id;",
-                   "tenant_id || '|' || user_id in (",
-                   "where s.login = current_user",
-                   ("attach rls policy access_tenant_id_user_id on marts.daily_stats "
-                    "to role analytics_agent"),
-                   ("attach rls policy access_brand_id on marts.brand_daily "
-                    "to role analytics_brand"),
-                   "alter table marts.saas_daily row level security on",
-                   "grant select on marts.saas_daily to role analytics_platform_admin;"):
+    for needle in (
+        "create rls policy access_tenant_id with (tenant_id varchar(256))",
+        "grant select on access.user_scopes to rls policy access_tenant_id;",
+        "tenant_id || '|' || user_id in (",
+        "where s.login = current_user",
+        ("attach rls policy access_tenant_id_user_id on marts.daily_stats to role analytics_agent"),
+        ("attach rls policy access_brand_id on marts.brand_daily to role analytics_brand"),
+        "alter table marts.saas_daily row level security on",
+        "grant select on marts.saas_daily to role analytics_platform_admin;",
+    ):
         assert needle in rs, f"redshift DDL lacks {needle!r}:\n{rs[-3000:]}"
     assert "force row level security" not in rs
     assert "current_setting" not in res.stdout, "a policy reads a session setting"
-    for needle in ("alter table marts.daily_stats force row level security;",
-                   "create policy access_builder on marts.daily_stats",
-                   "for select to analytics_team_lead",
-                   "from access.my_scopes as s where s.level = 'team_lead'",
-                   "jsonb_build_array(tenant_id, team_id)::text = any",
-                   "create or replace view access.my_scopes with (security_barrier) as",
-                   "on marts.daily_stats (tenant_id, activity_date);",
-                   "grant select on marts.daily_stats to retail_saas_auditor;"):
+    for needle in (
+        "alter table marts.daily_stats force row level security;",
+        "create policy access_builder on marts.daily_stats",
+        "for select to analytics_team_lead",
+        "from access.my_scopes as s where s.level = 'team_lead'",
+        "jsonb_build_array(tenant_id, team_id)::text = any",
+        "create or replace view access.my_scopes with (security_barrier) as",
+        "on marts.daily_stats (tenant_id, activity_date);",
+        "grant select on marts.daily_stats to retail_saas_auditor;",
+    ):
         assert needle in pg, f"postgres DDL lacks {needle!r}"
 
 
@@ -927,11 +990,14 @@ def test_redshift_and_postgres_ddl_render_offline(tmp_path):
 def test_rerun_reapplies_idempotently(acc):
     """A second run rebuilds two marts: the hook puts back exactly the same
     policies and grants everywhere (the last test: it rebuilds tables)."""
-    q_pol = ("select tablename, policyname, roles::text, coalesce(qual, '') "
-             "from pg_policies where schemaname = 'marts' order by 1, 2")
-    q_grant = ("select table_name, grantee, privilege_type from "
-               "information_schema.role_table_grants where table_schema = 'marts' "
-               "and grantee like 'analytics%' order by 1, 2, 3")
+    q_pol = (
+        "select tablename, policyname, roles::text, coalesce(qual, '') from pg_policies where schemaname = 'marts' order by 1, 2"
+    )
+    q_grant = (
+        "select table_name, grantee, privilege_type from "
+        "information_schema.role_table_grants where table_schema = 'marts' "
+        "and grantee like 'analytics%' order by 1, 2, 3"
+    )
 
     def snapshot():
         conn = _connect(acc["su"])
@@ -946,8 +1012,7 @@ def test_rerun_reapplies_idempotently(acc):
 
     before = snapshot()
     t0 = time.monotonic()
-    run_dbt(["run", "--select", "daily_stats", "brand_daily"], acc["work"],
-            env=acc["dbt_env"])
+    run_dbt(["run", "--select", "daily_stats", "brand_daily"], acc["work"], env=acc["dbt_env"])
     TIMINGS["access: dbt run 2 marts"] = time.monotonic() - t0
     after = snapshot()
     assert before == after
@@ -984,8 +1049,9 @@ def _duck_marts(path: Path) -> None:
 
 
 def _cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "retail_saas.cli", "access", *args],
-                          env=env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "retail_saas.cli", "access", *args], env=env, capture_output=True, text=True, check=False
+    )
 
 
 def test_duckdb_store_grant_list_revoke_and_filters(tmp_path):
@@ -1003,9 +1069,12 @@ def test_duckdb_store_grant_list_revoke_and_filters(tmp_path):
 
     marts = tmp_path / "warehouse.duckdb"
     _duck_marts(marts)
-    env = dict(os.environ, RETAIL_SAAS_TARGET="duckdb",
-               RETAIL_SAAS_ACCESS_DB=str(tmp_path / "access.duckdb"),
-               RETAIL_SAAS_DUCKDB_PATH=str(marts))
+    env = dict(
+        os.environ,
+        RETAIL_SAAS_TARGET="duckdb",
+        RETAIL_SAAS_ACCESS_DB=str(tmp_path / "access.duckdb"),
+        RETAIL_SAAS_DUCKDB_PATH=str(marts),
+    )
     # The command: one grant, one refusal (one line, no traceback); the
     # rest through the API it calls (each CLI run costs an interpreter).
     res = _cli(env, "grant", "ann", "retailer", "--tenant-id", "t1")
@@ -1020,18 +1089,20 @@ def test_duckdb_store_grant_list_revoke_and_filters(tmp_path):
         del os.environ["RETAIL_SAAS_ACCESS_DB"]
     m = duckdb.connect(str(marts), read_only=True)
     for login, level, ids in [
-            ("ann", "retailer", {"tenant_id": "t2"}),
-            ("tom", "team_lead", {"tenant_id": "t1", "team_id": "a"}),
-            ("tom", "team_lead", {"tenant_id": "t2", "team_id": "b"}),
-            ("bea", "brand", {"brand_id": "b1"}), ("root", "platform_admin", {}),
-            ("old", "retailer", {"tenant_id": "t3", "valid_to": "2020-01-01"})]:
+        ("ann", "retailer", {"tenant_id": "t2"}),
+        ("tom", "team_lead", {"tenant_id": "t1", "team_id": "a"}),
+        ("tom", "team_lead", {"tenant_id": "t2", "team_id": "b"}),
+        ("bea", "brand", {"brand_id": "b1"}),
+        ("root", "platform_admin", {}),
+        ("old", "retailer", {"tenant_id": "t3", "valid_to": "2020-01-01"}),
+    ]:
         grant(store, login, level, **ids, dims=m)
     for login, level, ids, why in [
-            ("x", "team_lead", {"tenant_id": "t2", "team_id": "a"},
-             "tenant_id t2, team_id a is not in marts.dim_teams"),
-            ("x", "agent", {"tenant_id": "t1"}, "needs tenant_id, user_id"),
-            ("ann", "brand", {"brand_id": "b1"}, "one level per login"),
-            ("Bad-Name", "retailer", {"tenant_id": "t1"}, "not a plain")]:
+        ("x", "team_lead", {"tenant_id": "t2", "team_id": "a"}, "tenant_id t2, team_id a is not in marts.dim_teams"),
+        ("x", "agent", {"tenant_id": "t1"}, "needs tenant_id, user_id"),
+        ("ann", "brand", {"brand_id": "b1"}, "one level per login"),
+        ("Bad-Name", "retailer", {"tenant_id": "t1"}, "not a plain"),
+    ]:
         with pytest.raises(AccessError, match=why):
             grant(store, login, level, **ids, dims=m)
     store.close()
@@ -1049,10 +1120,10 @@ def test_duckdb_store_grant_list_revoke_and_filters(tmp_path):
     got = {s.login: [] for s in list_scopes(store)}
     for s in list_scopes(store):
         got[s.login].append(s)
-    changes = store.execute("select action, login, tenant_id from access.scope_changes "
-                            "where login = 'ann' order by changed_at").fetchall()
-    assert changes == [("grant", "ann", "t1"), ("grant", "ann", "t2"),
-                       ("revoke", "ann", "t2")]
+    changes = store.execute(
+        "select action, login, tenant_id from access.scope_changes where login = 'ann' order by changed_at"
+    ).fetchall()
+    assert changes == [("grant", "ann", "t1"), ("grant", "ann", "t2"), ("revoke", "ann", "t2")]
     # The filters, applied to the hand-made marts: counted by hand.
 
     def rows(login: str, mart: str) -> int:
@@ -1067,12 +1138,11 @@ def test_duckdb_store_grant_list_revoke_and_filters(tmp_path):
     assert rows("bea", "brand_daily") == 2 and rows("root", "daily_stats") == 5
     assert rows("old", "inbox_daily") == 0 and rows("nobody", "inbox_daily") == 0
     assert mart_filter(got["tom"], "marts.daily_stats") == (
-        "((tenant_id = 't1' and team_id = 'a') or (tenant_id = 't2' and team_id = 'b'))")
+        "((tenant_id = 't1' and team_id = 'a') or (tenant_id = 't2' and team_id = 'b'))"
+    )
     assert mart_filter(got["ann"], "saas_daily") == "false"
-    assert mart_filter([Scope("q", "retailer", tenant_id="o'x")], "inbox_daily") == \
-        "tenant_id = 'o''x'"
+    assert mart_filter([Scope("q", "retailer", tenant_id="o'x")], "inbox_daily") == "tenant_id = 'o''x'"
     with pytest.raises(AccessError, match="holds no entitlement"):
         revoke(store, "nobody")
     with pytest.raises(AccessError, match="not after valid_from"):
-        grant(store, "zed", "retailer", tenant_id="t1", valid_from="2026-02-01",
-              valid_to="2026-01-01", dims=m)
+        grant(store, "zed", "retailer", tenant_id="t1", valid_from="2026-02-01", valid_to="2026-01-01", dims=m)

@@ -49,9 +49,18 @@ CI = os.environ.get("CI", "").lower() == "true"
 
 # Which datasets each level reads and by which columns: the test's own
 # reading of docs (README "Access"), not the code under test.
-TENANT_DATASETS = {"inbox_daily", "binding_daily", "notification_daily", "ai_daily",
-                   "template_usage", "catalog_daily", "crm_daily", "automation_daily",
-                   "kpi_anomalies", "contact_segment_counts"}
+TENANT_DATASETS = {
+    "inbox_daily",
+    "binding_daily",
+    "notification_daily",
+    "ai_daily",
+    "template_usage",
+    "catalog_daily",
+    "crm_daily",
+    "automation_daily",
+    "kpi_anomalies",
+    "contact_segment_counts",
+}
 RETAILER_ONLY = {"contact_grades", "brand_daily", "brand_top_retailers", "contact_churn_risk"}
 BRAND_DATASETS = {"brand_daily", "brand_top_retailers", "brand_top_assets"}
 
@@ -73,8 +82,7 @@ def chromium() -> str:
         return shutil.which("chromium")
     if os.geteuid() == 0:
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run("apt-get update -qq && apt-get install -y -qq chromium",
-                       shell=True, env=env, capture_output=True, text=True)
+        subprocess.run("apt-get update -qq && apt-get install -y -qq chromium", shell=True, env=env, capture_output=True, text=True)
     return shutil.which("chromium") or fail_or_skip("chromium cannot be installed")
 
 
@@ -99,17 +107,17 @@ def pick_scopes(marts: Path) -> dict:
         "select d.tenant_id, d.team_id, d.user_id from marts.daily_stats d "
         "where d.team_id is not null and d.tenant_id in "
         "(select tenant_id from marts.brand_daily where tenant_id is not null) "
-        "group by 1, 2, 3 order by count(*) desc, 1, 2, 3 limit 1").fetchone()
-    (brand,) = con.sql("select brand_id from marts.brand_daily group by 1 "
-                       "order by count(*) desc, 1 limit 1").fetchone()
-    (other,) = con.sql(f"select min(tenant_id) from marts.dim_tenants "
-                       f"where tenant_id <> '{tenant}'").fetchone()
+        "group by 1, 2, 3 order by count(*) desc, 1, 2, 3 limit 1"
+    ).fetchone()
+    (brand,) = con.sql("select brand_id from marts.brand_daily group by 1 order by count(*) desc, 1 limit 1").fetchone()
+    (other,) = con.sql(f"select min(tenant_id) from marts.dim_tenants where tenant_id <> '{tenant}'").fetchone()
     con.close()
     return {"tenant": tenant, "team": team, "user": user, "brand": brand, "other": other}
 
 
 def grant_all(ids: dict) -> None:
     from retail_saas.access import grant, open_store
+
     conn = open_store("duckdb")
     past = datetime.now(UTC) - timedelta(days=2)
     grant(conn, "t_admin", "platform_admin")
@@ -118,8 +126,7 @@ def grant_all(ids: dict) -> None:
     grant(conn, "t_lead", "team_lead", tenant_id=ids["tenant"], team_id=ids["team"])
     grant(conn, "t_agent", "agent", tenant_id=ids["tenant"], user_id=ids["user"])
     # an entitlement that ended: the login exists and must see nothing
-    grant(conn, "t_expired", "retailer", tenant_id=ids["other"],
-          valid_from=past - timedelta(days=30), valid_to=past)
+    grant(conn, "t_expired", "retailer", tenant_id=ids["other"], valid_from=past - timedelta(days=30), valid_to=past)
     conn.close()
 
 
@@ -129,8 +136,7 @@ def scope_filters(login: str, ids: dict, dataset: str) -> list[dict] | None:
     if login == "t_admin":
         return []
     if login == "t_brand":
-        return [{"col": "brand_id", "op": "==", "val": ids["brand"]}] \
-            if dataset in BRAND_DATASETS else None
+        return [{"col": "brand_id", "op": "==", "val": ids["brand"]}] if dataset in BRAND_DATASETS else None
     if login == "t_retailer":
         return [t] if dataset in TENANT_DATASETS | RETAILER_ONLY | {"agent_daily"} else None
     if login == "t_lead":
@@ -149,11 +155,11 @@ class Api:
         self.base, self.s = base, requests.Session()
         # a keep-alive socket the server closes just as a request reuses it
         # is reset: retry on a fresh connection (no HTTP status is retried)
-        retry = Retry(total=3, connect=3, read=2, status=0, allowed_methods=None,
-                      backoff_factor=0.5)
+        retry = Retry(total=3, connect=3, read=2, status=0, allowed_methods=None, backoff_factor=0.5)
         self.s.mount("http://", HTTPAdapter(max_retries=retry))
-        r = self.s.post(f"{base}/api/v1/security/login", json={
-            "username": login, "password": password, "provider": "db", "refresh": False})
+        r = self.s.post(
+            f"{base}/api/v1/security/login", json={"username": login, "password": password, "provider": "db", "refresh": False}
+        )
         assert r.status_code == 200, (login, r.text[:300])
         self.s.headers["Authorization"] = "Bearer " + r.json()["access_token"]
         token = self.s.get(f"{base}/api/v1/security/csrf_token/").json()["result"]
@@ -180,19 +186,20 @@ def bi(tmp_path_factory):
     work = tmp_path_factory.mktemp("bi")
     lake = generate_lake(work / "lake", scale=0.01, seed=7)
     env = dbt_env(work, RETAIL_SAAS_LAKE=str(lake))
-    run_dbt(["build", "--exclude-resource-type", "test",
-             "--exclude-resource-type", "unit_test"], work, env)
+    run_dbt(["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"], work, env)
     marts = work / "dbt.duckdb"
     ids = pick_scopes(marts)
-    env.update(RETAIL_SAAS_ACCESS_DB=str(work / "access.duckdb"),
-               RETAIL_SAAS_BI_HOME=str(work / "superset"), RETAIL_SAAS_BI_DEMO="0",
-               RETAIL_SAAS_PROJECT_DIR=str(REPO), RETAIL_SAAS_BI_PORT=str(free_port()))
-    with environ(**{k: env[k] for k in ("RETAIL_SAAS_ACCESS_DB", "RETAIL_SAAS_DUCKDB_PATH",
-                                        "RETAIL_SAAS_PROJECT_DIR")}):
+    env.update(
+        RETAIL_SAAS_ACCESS_DB=str(work / "access.duckdb"),
+        RETAIL_SAAS_BI_HOME=str(work / "superset"),
+        RETAIL_SAAS_BI_DEMO="0",
+        RETAIL_SAAS_PROJECT_DIR=str(REPO),
+        RETAIL_SAAS_BI_PORT=str(free_port()),
+    )
+    with environ(**{k: env[k] for k in ("RETAIL_SAAS_ACCESS_DB", "RETAIL_SAAS_DUCKDB_PATH", "RETAIL_SAAS_PROJECT_DIR")}):
         grant_all(ids)
     start = time.monotonic()
-    proc = subprocess.run(["bash", "scripts/bi.sh", "load"], cwd=REPO, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(["bash", "scripts/bi.sh", "load"], cwd=REPO, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         fail_or_skip(f"scripts/bi.sh load failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     load_seconds = time.monotonic() - start
@@ -201,10 +208,27 @@ def bi(tmp_path_factory):
     env.update(SUPERSET_CONFIG_PATH=str(REPO / "bi" / "superset_config.py"))
     log = open(work / "gunicorn.log", "w")
     server = subprocess.Popen(
-        [str(VENV_BI / "bin" / "gunicorn"), "--bind", base.removeprefix("http://"),
-         "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--timeout", "120",
-         "--keep-alive", "30", "superset.app:create_app()"],
-        cwd=REPO, env=env, stdout=log, stderr=log)
+        [
+            str(VENV_BI / "bin" / "gunicorn"),
+            "--bind",
+            base.removeprefix("http://"),
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--timeout",
+            "120",
+            "--keep-alive",
+            "30",
+            "superset.app:create_app()",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
@@ -218,10 +242,16 @@ def bi(tmp_path_factory):
             server.poll()
         if server.returncode is not None or requests.get(base + "/health").status_code != 200:
             fail_or_skip(f"Superset did not start:\n{(work / 'gunicorn.log').read_text()[-3000:]}")
-        print(f"bi.sh load: {load_seconds:.0f} s; server up after "
-              f"{time.monotonic() - start - load_seconds:.0f} s")
-        yield {"base": base, "passwords": passwords, "ids": ids, "marts": marts,
-               "work": work, "env": env, "load_output": proc.stdout}
+        print(f"bi.sh load: {load_seconds:.0f} s; server up after {time.monotonic() - start - load_seconds:.0f} s")
+        yield {
+            "base": base,
+            "passwords": passwords,
+            "ids": ids,
+            "marts": marts,
+            "work": work,
+            "env": env,
+            "load_output": proc.stdout,
+        }
     finally:
         server.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -244,8 +274,7 @@ def charts(admin) -> list[dict]:
         detail = admin.get(f"/api/v1/chart/{c['id']}").json()["result"]
         qc = json.loads(detail["query_context"])
         ds = admin.get(f"/api/v1/dataset/{qc['datasource']['id']}").json()["result"]
-        out.append({"id": c["id"], "name": c["slice_name"], "qc": qc,
-                    "dataset": ds["table_name"]})
+        out.append({"id": c["id"], "name": c["slice_name"], "qc": qc, "dataset": ds["table_name"]})
     return out
 
 
@@ -257,6 +286,7 @@ def rows_of(response) -> list[dict]:
 def normal(rows: list[dict]) -> list[tuple]:
     def cell(v):
         return round(v, 6) if isinstance(v, float) else v
+
     return sorted((tuple((k, cell(v)) for k, v in sorted(r.items())) for r in rows), key=repr)
 
 
@@ -276,8 +306,8 @@ def test_exposures_point_at_their_dashboards():
     depends_on the marts its datasets' SQL reads (worked out here from the
     SQL text, not by the loader)."""
     import re
-    exposures = {e["name"]: e for e in yaml.safe_load(
-        (REPO / "models" / "exposures.yml").read_text())["exposures"]}
+
+    exposures = {e["name"]: e for e in yaml.safe_load((REPO / "models" / "exposures.yml").read_text())["exposures"]}
     datasets = yaml.safe_load((REPO / "bi" / "datasets.yml").read_text())["datasets"]
     boards = [yaml.safe_load(p.read_text()) for p in (REPO / "bi" / "dashboards").glob("*.yml")]
     assert len(boards) == 11
@@ -285,8 +315,7 @@ def test_exposures_point_at_their_dashboards():
         e = exposures[board["exposure"]]
         assert e["type"] == "dashboard"
         assert e["url"] == f"http://127.0.0.1:8088/superset/dashboard/{board['slug']}/"
-        marts = {m for c in board["charts"]
-                 for m in re.findall(r"\{marts\}\.(\w+)", datasets[c["dataset"]]["sql"])}
+        marts = {m for c in board["charts"] for m in re.findall(r"\{marts\}\.(\w+)", datasets[c["dataset"]]["sql"])}
         assert {r[5:-2] for r in e["depends_on"]} == marts, board["slug"]
     dashboards = [e for e in exposures.values() if e["type"] == "dashboard"]
     assert len(dashboards) == len(boards)
@@ -298,6 +327,7 @@ def test_no_chart_reaches_its_row_limit(admin, charts):
     partial data."). As the admin (every row), none may: a top-N table
     limits its groups by its first metric (series limit), not its rows,
     and shows at most N of them, largest first."""
+
     def limited(chart: dict) -> bool:
         """The chart's rows are under its row limit; True if a top-N
         table shows exactly N groups."""
@@ -393,18 +423,33 @@ def test_no_row_of_another_scope_is_visible(bi, admin, charts):
         api = Api(bi["base"], login, bi["passwords"][login])
         for name, ds_id in datasets.items():
             scope = scope_filters(login, bi["ids"], name)
-            cols = [c for c in ("tenant_id", "brand_id", "team_id", "user_id")
-                    if con.sql(f"select count(*) from information_schema.columns where "
-                               f"table_schema = 'marts' and table_name = "
-                               f"'{spec[name]['mart']}' and column_name = '{c}'").fetchone()[0]]
+            cols = [
+                c
+                for c in ("tenant_id", "brand_id", "team_id", "user_id")
+                if con.sql(
+                    f"select count(*) from information_schema.columns where "
+                    f"table_schema = 'marts' and table_name = "
+                    f"'{spec[name]['mart']}' and column_name = '{c}'"
+                ).fetchone()[0]
+            ]
             if not cols:
                 continue
-            body = {"datasource": {"id": ds_id, "type": "table"}, "queries": [{
-                "columns": cols, "metrics": [{"expressionType": "SIMPLE", "aggregate": "COUNT",
-                                              "column": {"column_name": cols[0]},
-                                              "label": "n"}],
-                "filters": [], "row_limit": 100000, "orderby": []}],
-                "result_format": "json", "result_type": "full"}
+            body = {
+                "datasource": {"id": ds_id, "type": "table"},
+                "queries": [
+                    {
+                        "columns": cols,
+                        "metrics": [
+                            {"expressionType": "SIMPLE", "aggregate": "COUNT", "column": {"column_name": cols[0]}, "label": "n"}
+                        ],
+                        "filters": [],
+                        "row_limit": 100000,
+                        "orderby": [],
+                    }
+                ],
+                "result_format": "json",
+                "result_type": "full",
+            }
             r = api.post("/api/v1/chart/data", body)
             if scope is None:
                 assert r.status_code in (403, 404), (login, name, r.status_code)
@@ -414,8 +459,7 @@ def test_no_row_of_another_scope_is_visible(bi, admin, charts):
                 inside = all(row.get(f["col"]) == f["val"] for f in scope)
                 leaks += 0 if inside else row["n"]
             where = " and ".join(f"{f['col']} = '{f['val']}'" for f in scope) or "false"
-            others += con.sql(f"select count(*) from marts.{spec[name]['mart']} "
-                              f"where not coalesce({where}, false)").fetchone()[0]
+            others += con.sql(f"select count(*) from marts.{spec[name]['mart']} where not coalesce({where}, false)").fetchone()[0]
     con.close()
     assert probes >= 20
     assert others > 1000  # the probes could have seen other scopes' rows
@@ -427,22 +471,19 @@ def test_tenant_roles_get_no_custom_sql_nor_sql_lab(bi, charts):
     chart = next(c for c in charts if c["dataset"] == "inbox_daily")
     attacks = []
     sql_metric = json.loads(json.dumps(chart["qc"]))
-    sql_metric["queries"][0]["metrics"] = [{"expressionType": "SQL", "label": "x",
-                                            "sqlExpression": "count(*) + 0"}]
+    sql_metric["queries"][0]["metrics"] = [{"expressionType": "SQL", "label": "x", "sqlExpression": "count(*) + 0"}]
     attacks.append(sql_metric)
     where = json.loads(json.dumps(chart["qc"]))
     where["queries"][0]["extras"]["where"] = "1 = 1 or tenant_id is not null"
     attacks.append(where)
     sql_filter = json.loads(json.dumps(chart["qc"]))
     sql_filter["queries"][0]["filters"] = []
-    sql_filter["form_data"]["adhoc_filters"] = [{"expressionType": "SQL", "clause": "WHERE",
-                                                  "sqlExpression": "true or true"}]
+    sql_filter["form_data"]["adhoc_filters"] = [{"expressionType": "SQL", "clause": "WHERE", "sqlExpression": "true or true"}]
     attacks.append(sql_filter)
     for body in attacks:
         r = api.post("/api/v1/chart/data", body)
         assert r.status_code == 403 and "custom SQL" in r.text, r.text[:300]
-    r = api.post("/api/v1/sqllab/execute/", {"database_id": 1, "sql": "select 1",
-                                              "runAsync": False, "schema": "marts"})
+    r = api.post("/api/v1/sqllab/execute/", {"database_id": 1, "sql": "select 1", "runAsync": False, "schema": "marts"})
     assert r.status_code in (401, 403), r.text[:300]
     ds_id = chart["qc"]["datasource"]["id"]
     r = api.s.put(f"{bi['base']}/api/v1/dataset/{ds_id}", json={"sql": "select 1"})
@@ -456,20 +497,21 @@ def test_figures_equal_the_marts(bi, charts):
     t = ids["tenant"]
     expected = {
         "inbox_inbound": f"select sum(inbound) from marts.inbox_daily where tenant_id = '{t}'",
-        "inbox_sla_compliance_rate": "select sum(sla_met) * 1.0 / sum(sla_due) from "
-                                     f"marts.inbox_daily where tenant_id = '{t}'",
+        "inbox_sla_compliance_rate": f"select sum(sla_met) * 1.0 / sum(sla_due) from marts.inbox_daily where tenant_id = '{t}'",
         "inbox_avg_response_seconds": "select sum(response_seconds_sum) / sum(first_replies) "
-                                      f"from marts.inbox_daily where tenant_id = '{t}'",
-        "ai_usage_rate": "select sum(applied) * 1.0 / sum(generations) from marts.ai_daily "
-                         f"where tenant_id = '{t}'",
+        f"from marts.inbox_daily where tenant_id = '{t}'",
+        "ai_usage_rate": f"select sum(applied) * 1.0 / sum(generations) from marts.ai_daily where tenant_id = '{t}'",
     }
     by_dataset = {"inbox": "inbox_daily", "ai_usa": "ai_daily"}
     for metric, sql in expected.items():
         dataset = by_dataset["ai_usa" if metric.startswith("ai") else "inbox"]
         ds_id = next(c["qc"]["datasource"]["id"] for c in charts if c["dataset"] == dataset)
-        body = {"datasource": {"id": ds_id, "type": "table"}, "queries": [
-            {"columns": [], "metrics": [metric], "filters": [], "orderby": []}],
-            "result_format": "json", "result_type": "full"}
+        body = {
+            "datasource": {"id": ds_id, "type": "table"},
+            "queries": [{"columns": [], "metrics": [metric], "filters": [], "orderby": []}],
+            "result_format": "json",
+            "result_type": "full",
+        }
         (row,) = rows_of(api.post("/api/v1/chart/data", body))
         (want,) = con.sql(sql).fetchone()
         assert row[metric] == pytest.approx(float(want), rel=1e-9), metric
@@ -477,10 +519,13 @@ def test_figures_equal_the_marts(bi, charts):
     brand = Api(bi["base"], "t_brand", bi["passwords"]["t_brand"])
     chart = next(c for c in charts if c["name"] == "Brand overview: Top retailers")
     got = rows_of(brand.get(f"/api/v1/chart/{chart['id']}/data/"))
-    every = dict(con.sql(
-        "select t.tenant_name, sum(r.activity) from marts.brand_top_retailers r "
-        "join marts.dim_tenants t using (tenant_id) "
-        f"where r.brand_id = '{ids['brand']}' group by 1").fetchall())
+    every = dict(
+        con.sql(
+            "select t.tenant_name, sum(r.activity) from marts.brand_top_retailers r "
+            "join marts.dim_tenants t using (tenant_id) "
+            f"where r.brand_id = '{ids['brand']}' group by 1"
+        ).fetchall()
+    )
     top = sorted(every.values(), reverse=True)[:10]
     # the ten largest figures (ties at the cut may bring either name), by name
     assert sorted((r["retailer_activity"] for r in got), reverse=True) == top
@@ -500,16 +545,41 @@ def test_a_retailer_saves_its_own_chart_and_exports_csv(bi, admin, charts):
     ds_id = next(c["qc"]["datasource"]["id"] for c in charts if c["dataset"] == "inbox_daily")
     assert api.get(f"/api/v1/dataset/{ds_id}").status_code == 200
     assert api.get(f"/explore/?datasource_type=table&datasource_id={ds_id}").status_code == 200
-    form = {"datasource": f"{ds_id}__table", "viz_type": "table", "query_mode": "aggregate",
-            "groupby": ["channel_name"], "metrics": ["inbox_sla_compliance_rate", "inbox_inbound"],
-            "adhoc_filters": [], "row_limit": 100}
-    qc = {"datasource": {"id": ds_id, "type": "table"}, "form_data": form, "queries": [{
-        "columns": ["channel_name"], "metrics": form["metrics"], "filters": [],
-        "orderby": [["inbox_inbound", False]], "row_limit": 100}],
-        "result_format": "json", "result_type": "full"}
-    r = api.post("/api/v1/chart/", {"slice_name": "My SLA by channel", "viz_type": "table",
-                                    "datasource_id": ds_id, "datasource_type": "table",
-                                    "params": json.dumps(form), "query_context": json.dumps(qc)})
+    form = {
+        "datasource": f"{ds_id}__table",
+        "viz_type": "table",
+        "query_mode": "aggregate",
+        "groupby": ["channel_name"],
+        "metrics": ["inbox_sla_compliance_rate", "inbox_inbound"],
+        "adhoc_filters": [],
+        "row_limit": 100,
+    }
+    qc = {
+        "datasource": {"id": ds_id, "type": "table"},
+        "form_data": form,
+        "queries": [
+            {
+                "columns": ["channel_name"],
+                "metrics": form["metrics"],
+                "filters": [],
+                "orderby": [["inbox_inbound", False]],
+                "row_limit": 100,
+            }
+        ],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    r = api.post(
+        "/api/v1/chart/",
+        {
+            "slice_name": "My SLA by channel",
+            "viz_type": "table",
+            "datasource_id": ds_id,
+            "datasource_type": "table",
+            "params": json.dumps(form),
+            "query_context": json.dumps(qc),
+        },
+    )
     assert r.status_code == 201, r.text[:500]
     chart_id = r.json()["id"]
     export = api.get(f"/api/v1/chart/{chart_id}/data/", params={"format": "csv"})
@@ -518,10 +588,13 @@ def test_a_retailer_saves_its_own_chart_and_exports_csv(bi, admin, charts):
     inbound = column(rows[0], "inbox_inbound")
     got = {row[0]: int(float(row[inbound])) for row in rows[1:]}
     con = duckdb.connect(str(bi["marts"]), read_only=True)
-    want = dict(con.sql(
-        "select c.display_name, sum(m.inbound) from marts.inbox_daily m join "
-        "seeds.message_channels c using (channel) "
-        f"where m.tenant_id = '{ids['tenant']}' group by 1").fetchall())
+    want = dict(
+        con.sql(
+            "select c.display_name, sum(m.inbound) from marts.inbox_daily m join "
+            "seeds.message_channels c using (channel) "
+            f"where m.tenant_id = '{ids['tenant']}' group by 1"
+        ).fetchall()
+    )
     con.close()
     assert got == want
     # a CSV of a dashboard chart holds the retailer's rows only
@@ -534,9 +607,9 @@ def test_a_retailer_saves_its_own_chart_and_exports_csv(bi, admin, charts):
         rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
         inbound = column(rows[0], "inbox_inbound")
         return sum(float(row[inbound]) for row in rows[1:])
+
     con = duckdb.connect(str(bi["marts"]), read_only=True)
-    (tenant_total,) = con.sql("select sum(inbound) from marts.inbox_daily "
-                              f"where tenant_id = '{ids['tenant']}'").fetchone()
+    (tenant_total,) = con.sql(f"select sum(inbound) from marts.inbox_daily where tenant_id = '{ids['tenant']}'").fetchone()
     con.close()
     assert total(mine) == tenant_total < total(everyone)
 
@@ -551,9 +624,19 @@ def test_expired_entitlement_sees_nothing(bi, charts):
 
 def browse(bi, login: str, slugs: list[str]) -> dict:
     proc = subprocess.run(
-        [str(VENV_BI / "bin" / "python"), str(REPO / "pytests" / "bi_browser.py"), bi["base"],
-         login, bi["passwords"][login], str(ARTIFACTS / login), *slugs],
-        capture_output=True, text=True, timeout=1200)
+        [
+            str(VENV_BI / "bin" / "python"),
+            str(REPO / "pytests" / "bi_browser.py"),
+            bi["base"],
+            login,
+            bi["passwords"][login],
+            str(ARTIFACTS / login),
+            *slugs,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -566,8 +649,16 @@ def test_dashboards_render_in_chromium(bi, login):
     if login == "t_brand":
         assert slugs == ["brand-center", "brand-overview"]
     else:
-        assert slugs == ["ai-assist", "catalog", "channel-bindings", "crm-automations",
-                         "inbox-sla", "notifications", "retailer-overview", "templates"]
+        assert slugs == [
+            "ai-assist",
+            "catalog",
+            "channel-bindings",
+            "crm-automations",
+            "inbox-sla",
+            "notifications",
+            "retailer-overview",
+            "templates",
+        ]
     report = browse(bi, login, slugs)
     for slug, page in report.items():
         assert page["errors"] == [], (slug, page["errors"])

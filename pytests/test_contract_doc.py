@@ -53,14 +53,16 @@ def _has(text: str, word: str) -> bool:
 
 def test_raw_tables_columns_and_lists_are_in_the_contract_doc_and_sources(spec):
     doc = CONTRACT.read_text()
-    section = doc[doc.index("## Input"):doc.index("## Output")]
+    section = doc[doc.index("## Input") : doc.index("## Output")]
     blocks = _doc_blocks()
     sources = {}
     for path in REPO.glob("models/staging/*/_*__sources.yml"):
         for src in yaml.safe_load(path.read_text())["sources"]:
             for t in src["tables"]:
-                sources[t["name"]] = {c["name"]: _resolved(c.get("description", ""), blocks) + " "
-                                      + yaml.safe_dump(c, width=1000) for c in t.get("columns", [])}
+                sources[t["name"]] = {
+                    c["name"]: _resolved(c.get("description", ""), blocks) + " " + yaml.safe_dump(c, width=1000)
+                    for c in t.get("columns", [])
+                }
     tables = raw_tables(spec)
     assert len(tables) == 24
     missing = []
@@ -81,7 +83,7 @@ def test_raw_tables_columns_and_lists_are_in_the_contract_doc_and_sources(spec):
 
 def test_public_marts_and_columns_are_in_the_contract_doc_and_models(spec):
     doc = CONTRACT.read_text()
-    section = doc[doc.index("## Output"):]
+    section = doc[doc.index("## Output") :]
     columns = {}
     for path in REPO.glob("models/marts/*/_*__models.yml"):
         for model in yaml.safe_load(path.read_text()).get("models", []):
@@ -98,8 +100,13 @@ def test_public_marts_and_columns_are_in_the_contract_doc_and_models(spec):
 
 
 def _documents() -> list[Path]:
-    paths = [REPO / "README.md", *REPO.glob("docs/**/*.md"), *REPO.glob("models/**/*.md"),
-             *REPO.glob("models/**/*.yml"), *REPO.glob("macros/**/*.yml")]
+    paths = [
+        REPO / "README.md",
+        *REPO.glob("docs/**/*.md"),
+        *REPO.glob("models/**/*.md"),
+        *REPO.glob("models/**/*.yml"),
+        *REPO.glob("macros/**/*.yml"),
+    ]
     return [p for p in paths if p.is_file()]
 
 

@@ -76,8 +76,7 @@ def test_nothing_below_the_marts_is_public(parsed):
     assert below and not [n["name"] for n in below if n["access"] == "public"]
     private = {n["name"] for n in below if n["access"] == "private"}
     assert "int_syncs_sequenced" in private and "int_kpi_points_prescreened" in private
-    assert not [n["name"] for n in below if n["original_file_path"].startswith("models/staging/")
-                and n["access"] != "protected"]
+    assert not [n["name"] for n in below if n["original_file_path"].startswith("models/staging/") and n["access"] != "protected"]
 
 
 def test_exposures_depend_on_public_models_only(parsed):
@@ -99,7 +98,8 @@ def _ls(parsed, selector: str) -> set[str]:
     os.chdir(REPO)
     try:
         res = dbtRunner(manifest=manifest_obj).invoke(
-            ["ls", "--selector", selector, "--output", "json", "--output-keys", "unique_id", *args])
+            ["ls", "--selector", selector, "--output", "json", "--output-keys", "unique_id", *args]
+        )
     finally:
         os.chdir(old)
     assert res.success, (selector, res.exception)
@@ -107,8 +107,11 @@ def _ls(parsed, selector: str) -> set[str]:
 
 
 def _tests_of(manifest: dict, models: set[str]) -> set[str]:
-    return {u for u, n in manifest["nodes"].items()
-            if n["resource_type"] in ("test", "unit_test") and set(n["depends_on"]["nodes"]) & models}
+    return {
+        u
+        for u, n in manifest["nodes"].items()
+        if n["resource_type"] in ("test", "unit_test") and set(n["depends_on"]["nodes"]) & models
+    }
 
 
 def test_selectors_select_what_they_say(parsed):
@@ -182,8 +185,10 @@ def test_staging_columns_are_described_once():
 
 def test_each_rule_is_written_once():
     sql = _models_text("models/**/*.sql", "macros/**/*.sql")
+
     def where(pattern: str) -> list[str]:
         return sorted(p for p, t in sql.items() if re.search(pattern, t))
+
     # the training pairs of anomaly detection
     assert where(r"judged\.day_number\s*-\s*training\.day_number") == ["macros/insights/kpi_training_pairs.sql"]
     # the event_id expression
@@ -194,9 +199,11 @@ def test_each_rule_is_written_once():
     for path in ("models/marts/saas/activation_funnel.sql", "models/semantic/tenant_milestones.sql"):
         assert "ref('int_tenant_funnel_steps')" in sql[path] and "min(occurred_at)" not in sql[path], path
     # one union of the event logs: the others read it
-    assert where(r"union_event_sources\(") == ["macros/platform/event_sources.sql",
-                                               "models/intermediate/platform/int_events_unioned.sql",
-                                               "models/marts/platform/fct_events.sql"]
+    assert where(r"union_event_sources\(") == [
+        "macros/platform/event_sources.sql",
+        "models/intermediate/platform/int_events_unioned.sql",
+        "models/marts/platform/fct_events.sql",
+    ]
     for path in ("models/intermediate/platform/int_as_of.sql", "models/intermediate/platform/int_activities_unioned.sql"):
         assert "ref('int_events_unioned')" in sql[path] and "stg_events__" not in sql[path], path
     assert "ref('int_events_unioned')" in sql["macros/incremental/event_keys.sql"]

@@ -53,8 +53,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 SEED = 3
 TIMINGS: dict[str, float] = {}
-KEY = {"brand_retailers": ["brand_id", "tenant_id"], "sla_policies": ["tenant_id", "channel"],
-       "cdn_log": ["log_date", "tenant_id", "distribution"]}
+KEY = {
+    "brand_retailers": ["brand_id", "tenant_id"],
+    "sla_policies": ["tenant_id", "channel"],
+    "cdn_log": ["log_date", "tenant_id", "distribution"],
+}
 
 
 def _key(table: str, lake: Path) -> list[str]:
@@ -69,8 +72,7 @@ def _run(cmd: list[str], env: dict, label: str) -> subprocess.CompletedProcess:
 
 
 def _dbt(args: list[str], work: Path, env: dict, label: str) -> subprocess.CompletedProcess:
-    return _run([str(BIN / "dbt"), *args, "--target-path", str(work / "target"),
-                 "--log-path", str(work / "logs")], env, label)
+    return _run([str(BIN / "dbt"), *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")], env, label)
 
 
 def _cli(*args: str) -> list[str]:
@@ -85,8 +87,7 @@ def _tail(proc: subprocess.CompletedProcess, n: int = 60) -> str:
 
 
 def _table(lake: Path, table: str) -> pa.Table:
-    return pa.concat_tables([pq.read_table(f) for f in sorted((lake / table).glob("part-*.parquet"))],
-                            promote_options="permissive")
+    return pa.concat_tables([pq.read_table(f) for f in sorted((lake / table).glob("part-*.parquet"))], promote_options="permissive")
 
 
 # The donor row of a table: the first candidate, unless the generator made
@@ -103,12 +104,11 @@ def _donor(lake: Path, table: str) -> dict:
     key = _key(table, lake)[0]
     counts = Counter(data[key].to_pylist())
     rows = data.to_pylist()
-    picked = [r for r in rows[len(rows) // 3:] if r[key] and r[key].strip() and counts[r[key]] == 1]
+    picked = [r for r in rows[len(rows) // 3 :] if r[key] and r[key].strip() and counts[r[key]] == 1]
     return picked[nth]
 
 
-def _add_file(lake: Path, table: str, name: str, rows: list[dict],
-              types: dict[str, pa.DataType] | None = None) -> None:
+def _add_file(lake: Path, table: str, name: str, rows: list[dict], types: dict[str, pa.DataType] | None = None) -> None:
     """rows as `<lake>/<table>/<name>.parquet`, with the table's schema but
     the column types given (a string column for text, float for NaN)."""
     schema = pq.read_schema(next((lake / table).glob("part-*.parquet")))
@@ -116,9 +116,11 @@ def _add_file(lake: Path, table: str, name: str, rows: list[dict],
     pq.write_table(pa.Table.from_pylist(rows, pa.schema(fields)), lake / table / f"{name}.parquet")
 
 
-def _fresh_copy(table: str, changes: dict, types: dict | None = None, copies: int = 1,
-                reason: str | None = None, differ: dict | None = None):
+def _fresh_copy(
+    table: str, changes: dict, types: dict | None = None, copies: int = 1, reason: str | None = None, differ: dict | None = None
+):
     """A Case adding copies of a donor row under the key zz_<name>."""
+
     def apply(lake: Path, name: str) -> dict[str, str]:
         donor = _donor(lake, table)
         key = _key(table, lake)[0]
@@ -128,6 +130,7 @@ def _fresh_copy(table: str, changes: dict, types: dict | None = None, copies: in
             rows[1].update(differ)
         _add_file(lake, table, f"zz_{name}", rows, types)
         return {f"zz_{name}": reason} if reason else {}
+
     return table, apply
 
 
@@ -153,23 +156,26 @@ EPOCH = __import__("datetime").datetime(1970, 1, 1, 6)
 # name -> (table, apply(lake, name) -> {row_key: reason})
 GOES_ON: dict[str, tuple] = {
     "rule11_loaded_at_null": _fresh_copy("product_log", {"_loaded_at": None}, reason="loaded_at_missing"),
-    "rule11_loaded_at_9999": _fresh_copy("template_log", {"_loaded_at": FAR, "event_time": FAR},
-                                         reason="loaded_at_after_run_start"),
-    "rule12_text_in_timestamp": _fresh_copy("contact_log", {"event_time": "not a date"},
-                                            {"event_time": pa.string()}, reason="unreadable_value:event_time"),
-    "rule12_day_30_february": _fresh_copy("import_log", {"started_at": "2026-02-30 10:00:00"},
-                                          {"started_at": pa.string()}, reason="unreadable_value:started_at"),
-    "rule12_text_in_integer": _fresh_copy("media_log", {"bytes": "12abc"}, {"bytes": pa.string()},
-                                          reason="unreadable_value:bytes"),
-    "rule12_nan_in_integer": _fresh_copy("asset_log", {"bytes": float("nan")}, {"bytes": pa.float64()},
-                                         reason="unreadable_value:bytes"),
-    "rule12_infinity_in_integer": _fresh_copy("subscription_log", {"amount_cents": float("inf")},
-                                              {"amount_cents": pa.float64()},
-                                              reason="unreadable_value:amount_cents"),
-    "rule12_text_in_boolean": _fresh_copy("raw_message", {"is_automated": "maybe"},
-                                          {"is_automated": pa.string()}, reason="unreadable_value:is_automated"),
-    "rule13_differing_copies": _fresh_copy("user_log", {}, copies=2, differ={"module": "zz_other"},
-                                           reason="conflicting_copies"),
+    "rule11_loaded_at_9999": _fresh_copy(
+        "template_log", {"_loaded_at": FAR, "event_time": FAR}, reason="loaded_at_after_run_start"
+    ),
+    "rule12_text_in_timestamp": _fresh_copy(
+        "contact_log", {"event_time": "not a date"}, {"event_time": pa.string()}, reason="unreadable_value:event_time"
+    ),
+    "rule12_day_30_february": _fresh_copy(
+        "import_log", {"started_at": "2026-02-30 10:00:00"}, {"started_at": pa.string()}, reason="unreadable_value:started_at"
+    ),
+    "rule12_text_in_integer": _fresh_copy("media_log", {"bytes": "12abc"}, {"bytes": pa.string()}, reason="unreadable_value:bytes"),
+    "rule12_nan_in_integer": _fresh_copy(
+        "asset_log", {"bytes": float("nan")}, {"bytes": pa.float64()}, reason="unreadable_value:bytes"
+    ),
+    "rule12_infinity_in_integer": _fresh_copy(
+        "subscription_log", {"amount_cents": float("inf")}, {"amount_cents": pa.float64()}, reason="unreadable_value:amount_cents"
+    ),
+    "rule12_text_in_boolean": _fresh_copy(
+        "raw_message", {"is_automated": "maybe"}, {"is_automated": pa.string()}, reason="unreadable_value:is_automated"
+    ),
+    "rule13_differing_copies": _fresh_copy("user_log", {}, copies=2, differ={"module": "zz_other"}, reason="conflicting_copies"),
     "identical_copies_same_loaded_at": _fresh_copy("campaign_log", {}, copies=2),
     "event_time_1970": _fresh_copy("account_binding_log", {"event_time": EPOCH}, reason="event_time_before_2000"),
     "event_time_9999": _fresh_copy("notification_log", {"event_time": FAR}, reason="event_time_in_future"),
@@ -205,8 +211,13 @@ def corrupted(pristine, tmp_path_factory) -> dict:
     expected["template_log"] += 3  # the other schema's rows: null keys
     again = lake / "product_log" / "part-again.parquet"
     expected["product_log"] += _null_keys(again, "event_id")  # a null key is never collapsed
-    return {"lake": lake, "expected": expected, "reasons": reasons, "donors": donors,
-            "again_rows": pq.ParquetFile(again).metadata.num_rows}
+    return {
+        "lake": lake,
+        "expected": expected,
+        "reasons": reasons,
+        "donors": donors,
+        "again_rows": pq.ParquetFile(again).metadata.num_rows,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -217,8 +228,11 @@ def duckdb_build(corrupted, tmp_path_factory) -> dict:
     work = tmp_path_factory.mktemp("corrupt_duckdb")
     published = work / "retail_saas.duckdb"
     env = dbt_env(work, RETAIL_SAAS_LAKE=str(corrupted["lake"]), RETAIL_SAAS_DUCKDB_PATH=str(published))
-    proc = _run([str(BIN / "retail-saas"), "build", "--target-path", str(work / "target"),
-                 "--log-path", str(work / "logs")], env, "duckdb publish (shared corrupted lake)")
+    proc = _run(
+        [str(BIN / "retail-saas"), "build", "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        env,
+        "duckdb publish (shared corrupted lake)",
+    )
     marts = _duck_marts(published) if proc.returncode == 0 else {}
     return {"proc": proc, "db": published, "work": work, "marts": marts, "sha256": _sha256(published)}
 
@@ -231,8 +245,13 @@ def _duck_marts(db: Path) -> dict[str, tuple[list, list]]:
     """Columns and rows of every table of schema marts (the published ones)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        names = [r[0] for r in con.execute("select table_name from information_schema.tables where table_schema ="
-                                           " 'marts' and table_type = 'BASE TABLE' order by 1").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema ="
+                " 'marts' and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
         out = {}
         for n in names:
             res = con.execute(f'select * from marts."{n}"')
@@ -260,21 +279,24 @@ def postgres_build(corrupted, pg_env, tmp_path_factory) -> Iterator[dict]:
         load = _run(_cli("load-postgres", "--lake", str(corrupted["lake"])), env, "postgres load")
         assert load.returncode == 0, _tail(load)
         work = tmp_path_factory.mktemp("corrupt_pg")
-        proc = _run([str(BIN / "retail-saas"), "build", "--target-path", str(work / "target"),
-                     "--log-path", str(work / "logs")], env, "postgres publish (shared corrupted lake)")
+        proc = _run(
+            [str(BIN / "retail-saas"), "build", "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+            env,
+            "postgres publish (shared corrupted lake)",
+        )
         assert proc.returncode == 0, _tail(proc)
         conn = _pg_connect(env)
         try:
             with conn.cursor() as cur:
                 cur.execute("select source_table, row_key, invalid_reason from staging.stg_quarantined_rows")
                 rows = cur.fetchall()
-                cur.execute("select length(error_code) from staging.stg_events__syncs where sync_id = "
-                            "'zz_value_of_100000_characters'")
+                cur.execute(
+                    "select length(error_code) from staging.stg_events__syncs where sync_id = 'zz_value_of_100000_characters'"
+                )
                 long_value = cur.fetchall()
         finally:
             conn.close()
-        yield {"proc": proc, "quarantine": rows, "long_value": long_value, "env": env, "work": work,
-               "marts": _pg_marts(env)}
+        yield {"proc": proc, "quarantine": rows, "long_value": long_value, "env": env, "work": work, "marts": _pg_marts(env)}
 
 
 def _pg_connect(env: dict):
@@ -310,16 +332,18 @@ def test_duckdb_build_goes_on(duckdb_build):
     assert proc.returncode == 0, _tail(proc)
     assert "ERROR=0" in [line for line in proc.stdout.splitlines() if "Done. PASS=" in line][-1]
     assert f"==> published {duckdb_build['db']}" in proc.stdout, _tail(proc)
-    assert len(duckdb_build["marts"]) > 30 and all(rows for _, rows in duckdb_build["marts"].values()), \
+    assert len(duckdb_build["marts"]) > 30 and all(rows for _, rows in duckdb_build["marts"].values()), (
         "a published mart is missing or empty"
+    )
 
 
 @pytest.mark.parametrize("case", list(GOES_ON))
 def test_case_quarantined_with_its_reason_on_both_engines(case, corrupted, duckdb_build, postgres_build):
     table = GOES_ON[case][0]
     engines = {
-        "duckdb": _quarantine(_duck(duckdb_build, "select source_table, row_key, invalid_reason "
-                                                  "from staging.stg_quarantined_rows")),
+        "duckdb": _quarantine(
+            _duck(duckdb_build, "select source_table, row_key, invalid_reason from staging.stg_quarantined_rows")
+        ),
         "postgres": _quarantine(postgres_build["quarantine"]),
     }
     for engine, q in engines.items():
@@ -376,10 +400,13 @@ def test_donor_rows_valid_and_valid_copies_kept(corrupted, duckdb_build, postgre
     for name, (table, key) in corrupted["donors"].items():
         model, column = STAGED[table]
         assert _duck(duckdb_build, f"select count(*) from staging.{model} where {column} = '{key}'") == [(1,)], name
-    assert _duck(duckdb_build, "select count(*) from staging.stg_events__campaign_events "
-                               "where event_id = 'zz_identical_copies_same_loaded_at'") == [(1,)]
-    assert _duck(duckdb_build, "select length(error_code) from staging.stg_events__syncs "
-                               "where sync_id = 'zz_value_of_100000_characters'") == [(100_000,)]
+    assert _duck(
+        duckdb_build,
+        "select count(*) from staging.stg_events__campaign_events where event_id = 'zz_identical_copies_same_loaded_at'",
+    ) == [(1,)]
+    assert _duck(
+        duckdb_build, "select length(error_code) from staging.stg_events__syncs where sync_id = 'zz_value_of_100000_characters'"
+    ) == [(100_000,)]
     assert postgres_build["long_value"] == [(100_000,)]
 
 
@@ -392,18 +419,19 @@ def test_row_conservation_per_source(corrupted, duckdb_build):
     manifest = json.loads((lake / "_generator_manifest.json").read_text())
     duplicates = Counter({t: sum(c.values()) for t, c in manifest["redeliveries"].items()})
     duplicates["campaign_log"] += 1
-    duplicates["product_log"] += corrupted["again_rows"] - _null_keys(
-        lake / "product_log" / "part-again.parquet", "event_id")
-    quarantined = dict(_duck(duckdb_build, "select source_table, count(*) from staging.stg_quarantined_rows "
-                                           "group by 1"))
-    tables = {t: (_staged_model(t), sum(pq.ParquetFile(f).metadata.num_rows for f in (lake / t).glob("*.parquet")))
-              for t in manifest["rows"]}
+    duplicates["product_log"] += corrupted["again_rows"] - _null_keys(lake / "product_log" / "part-again.parquet", "event_id")
+    quarantined = dict(_duck(duckdb_build, "select source_table, count(*) from staging.stg_quarantined_rows group by 1"))
+    tables = {
+        t: (_staged_model(t), sum(pq.ParquetFile(f).metadata.num_rows for f in (lake / t).glob("*.parquet")))
+        for t in manifest["rows"]
+    }
     problems = []
     for table, (model, raw) in tables.items():
-        (valid,), = _duck(duckdb_build, f"select count(*) from staging.{model}")
+        ((valid,),) = _duck(duckdb_build, f"select count(*) from staging.{model}")
         if raw != valid + duplicates[table] + quarantined.get(table, 0):
-            problems.append(f"{table}: raw {raw} != valid {valid} + duplicates {duplicates[table]} "
-                            f"+ quarantined {quarantined.get(table, 0)}")
+            problems.append(
+                f"{table}: raw {raw} != valid {valid} + duplicates {duplicates[table]} + quarantined {quarantined.get(table, 0)}"
+            )
     assert not problems, "\n".join(problems)
 
 
@@ -415,7 +443,7 @@ def _staged_model(table: str) -> str:
         at = text.find(f"- name: {table}\n")
         if at >= 0:
             tail = text[at:]
-            return tail[tail.index("stg_"):].split()[0].rstrip(".,")
+            return tail[tail.index("stg_") :].split()[0].rstrip(".,")
     raise AssertionError(f"no staging model for {table}")
 
 
@@ -427,10 +455,9 @@ def test_time_bounds_hold(corrupted, duckdb_build):
     manifest = json.loads((corrupted["lake"] / "_generator_manifest.json").read_text())
     start = dt.date.fromisoformat(manifest["start"][:10])
     end = start + dt.timedelta(days=manifest["days"])
-    (first, last), = _duck(duckdb_build, "select min(date_day), max(date_day) "
-                                         "from intermediate.int_calendar_days_spined")
+    ((first, last),) = _duck(duckdb_build, "select min(date_day), max(date_day) from intermediate.int_calendar_days_spined")
     assert start - dt.timedelta(days=3) <= first and last <= end, (first, last)
-    (n_days,), = _duck(duckdb_build, "select count(distinct activity_date_utc) from marts.saas_daily")
+    ((n_days,),) = _duck(duckdb_build, "select count(distinct activity_date_utc) from marts.saas_daily")
     assert n_days <= manifest["days"] + 1
 
 
@@ -460,8 +487,12 @@ def _csv_lake(lake: Path) -> None:
 STOPS: dict[str, tuple] = {
     "missing_table": (lambda lake: shutil.rmtree(lake / "media_log"), "media_log", "media_log", "parquet"),
     "missing_column": (_drop_column, "media_log", "bytes", "parquet"),
-    "zero_byte_file": (lambda lake: (lake / "media_log" / "part-999.parquet").write_bytes(b""), "media_log",
-                       "part-999.parquet", "parquet"),
+    "zero_byte_file": (
+        lambda lake: (lake / "media_log" / "part-999.parquet").write_bytes(b""),
+        "media_log",
+        "part-999.parquet",
+        "parquet",
+    ),
     "truncated_file": (_truncate, "media_log", "part-000.parquet", "parquet"),
     "non_utf8_csv": (_csv_lake, "raw_message", "data.csv", "csv"),
 }
@@ -503,16 +534,17 @@ def test_stop_duckdb_publish_one_line_and_published_marts_unchanged(case, stop_l
     _, table, what, fmt = STOPS[case]
     published, work = duckdb_build["db"], duckdb_build["work"]
     assert duckdb_build["marts"], "nothing was published before the stop case"
-    env = dbt_env(work, RETAIL_SAAS_LAKE=str(stop_lakes[case]), RETAIL_SAAS_LAKE_FORMAT=fmt,
-                  RETAIL_SAAS_DUCKDB_PATH=str(published))
-    proc = _run([str(BIN / "retail-saas"), "build", "--target-path", str(work / "target_stop"),
-                 "--log-path", str(work / "logs_stop")], env, "duckdb publish stop cases")
+    env = dbt_env(work, RETAIL_SAAS_LAKE=str(stop_lakes[case]), RETAIL_SAAS_LAKE_FORMAT=fmt, RETAIL_SAAS_DUCKDB_PATH=str(published))
+    proc = _run(
+        [str(BIN / "retail-saas"), "build", "--target-path", str(work / "target_stop"), "--log-path", str(work / "logs_stop")],
+        env,
+        "duckdb publish stop cases",
+    )
     assert proc.returncode == 1, _tail(proc)
     assert "Traceback" not in proc.stdout + proc.stderr, _tail(proc)
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, f"stderr is not one line:\n{proc.stderr}"
-    assert lines[0].startswith("retail-saas build: error: lake check: ") and table in lines[0] \
-        and what in lines[0], lines[0]
+    assert lines[0].startswith("retail-saas build: error: lake check: ") and table in lines[0] and what in lines[0], lines[0]
     assert "nothing published" in lines[0], lines[0]
     assert _sha256(published) == duckdb_build["sha256"], "the stopped build changed the published file"
     after = _duck_marts(published)
@@ -576,9 +608,20 @@ def test_stop_postgres_publish_keeps_marts_and_the_failed_build(postgres_build):
         with conn.cursor() as cur:
             cur.execute("alter table raw.media_log rename column bytes to bytes_renamed")
             try:
-                proc = _run([str(BIN / "retail-saas"), "build", "-s", "base_events__media_uploads+",
-                             "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-                            env, "postgres publish stop case")
+                proc = _run(
+                    [
+                        str(BIN / "retail-saas"),
+                        "build",
+                        "-s",
+                        "base_events__media_uploads+",
+                        "--target-path",
+                        str(work / "target"),
+                        "--log-path",
+                        str(work / "logs"),
+                    ],
+                    env,
+                    "postgres publish stop case",
+                )
             finally:
                 cur.execute("alter table raw.media_log rename column bytes_renamed to bytes")
             assert proc.returncode == 1, _tail(proc)
@@ -599,8 +642,10 @@ def test_stop_postgres_publish_keeps_marts_and_the_failed_build(postgres_build):
             expected = sorted((r for r in postgres_build["quarantine"] if r[0] != "media_log"), key=str)
             assert kept == expected, "the failed build's quarantine is not the other sources' bad rows"
             assert f"its quarantine ({len(expected)} rows;" in lines[0], lines[0]
-            cur.execute("select count(*) from pg_roles r, pg_namespace n where r.rolname like 'analytics\\_%%'"
-                        " and n.nspname like '%%\\_\\_failed' and has_schema_privilege(r.oid, n.oid, 'usage')")
+            cur.execute(
+                "select count(*) from pg_roles r, pg_namespace n where r.rolname like 'analytics\\_%%'"
+                " and n.nspname like '%%\\_\\_failed' and has_schema_privilege(r.oid, n.oid, 'usage')"
+            )
             assert cur.fetchone()[0] == 0, "an analyst role may read the failed build's schemas"
     finally:
         conn.close()
@@ -610,17 +655,18 @@ def test_stop_postgres_publish_keeps_marts_and_the_failed_build(postgres_build):
 
 
 def _incremental_marts() -> list[str]:
-    return sorted(p.stem for p in (REPO / "models" / "marts").rglob("*.sql")
-                  if "materialized='incremental'" in p.read_text())
+    return sorted(p.stem for p in (REPO / "models" / "marts").rglob("*.sql") if "materialized='incremental'" in p.read_text())
 
 
 def _poison(lake: Path, source: Path) -> None:
     """automation_log rows from a hostile clock, under fresh keys: landed in
     9999, happened in 1970, happened in 9999."""
     donor = _donor(source, "automation_log")
-    rows = [dict(donor, event_id="zz_poison_loaded_9999", _loaded_at=FAR),
-            dict(donor, event_id="zz_poison_event_1970", event_time=EPOCH),
-            dict(donor, event_id="zz_poison_event_9999", event_time=FAR)]
+    rows = [
+        dict(donor, event_id="zz_poison_loaded_9999", _loaded_at=FAR),
+        dict(donor, event_id="zz_poison_event_1970", event_time=EPOCH),
+        dict(donor, event_id="zz_poison_event_9999", event_time=FAR),
+    ]
     _add_file(lake, "automation_log", "zz_poison", rows)
 
 
@@ -634,12 +680,33 @@ def test_poisoned_row_between_incremental_runs_equals_full_refresh(pristine, tmp
             _poison(work / "lake", pristine)
     full_env = dbt_env(full, RETAIL_SAAS_LAKE=str(full / "lake"))
     background = subprocess.Popen(
-        [str(BIN / "dbt"), "build", "-s", *select, "--resource-type", "seed", "--resource-type", "model",
-         "--full-refresh", "--threads", "1", "--target-path", str(full / "target"), "--log-path", str(full / "logs")],
-        cwd=REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            str(BIN / "dbt"),
+            "build",
+            "-s",
+            *select,
+            "--resource-type",
+            "seed",
+            "--resource-type",
+            "model",
+            "--full-refresh",
+            "--threads",
+            "1",
+            "--target-path",
+            str(full / "target"),
+            "--log-path",
+            str(full / "logs"),
+        ],
+        cwd=REPO,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     env = dbt_env(inc, RETAIL_SAAS_LAKE=str(inc / "lake"))
-    first = _dbt(["build", "-s", *select, "--resource-type", "seed", "--resource-type", "model"], inc, env,
-                 "poison: incremental runs")
+    first = _dbt(
+        ["build", "-s", *select, "--resource-type", "seed", "--resource-type", "model"], inc, env, "poison: incremental runs"
+    )
     assert first.returncode == 0, _tail(first)
     # day 89 lands with the poison: a window from the 9999 copy would skip
     # every new row of the day (issue 14: 30 events of automation_daily)
@@ -656,13 +723,18 @@ def test_poisoned_row_between_incremental_runs_equals_full_refresh(pristine, tmp
     assert not problems, _report(problems)
     con = duckdb.connect(str(inc / "dbt.duckdb"), read_only=True)
     try:
-        reasons = dict(con.execute("select event_id, invalid_reason from staging.val_events__automation_events "
-                                   "where event_id like 'zz_poison%'").fetchall())
+        reasons = dict(
+            con.execute(
+                "select event_id, invalid_reason from staging.val_events__automation_events where event_id like 'zz_poison%'"
+            ).fetchall()
+        )
     finally:
         con.close()
-    assert reasons == {"zz_poison_loaded_9999": "loaded_at_after_run_start",
-                       "zz_poison_event_1970": "event_time_before_2000",
-                       "zz_poison_event_9999": "event_time_in_future"}
+    assert reasons == {
+        "zz_poison_loaded_9999": "loaded_at_after_run_start",
+        "zz_poison_event_1970": "event_time_before_2000",
+        "zz_poison_event_9999": "event_time_in_future",
+    }
 
 
 def test_zz_timings():

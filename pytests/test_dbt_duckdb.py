@@ -58,19 +58,13 @@ def test_dbt_build_is_green(built):
 def test_every_injected_bad_row_is_quarantined_with_its_rule(built):
     work, lake, _ = built
     manifest = json.loads((lake / "_generator_manifest.json").read_text())
-    injected = Counter({
-        (table, int(kind)): n
-        for table, kinds in manifest["bad_rows"]["by_kind"].items()
-        for kind, n in kinds.items()
-    })
+    injected = Counter(
+        {(table, int(kind)): n for table, kinds in manifest["bad_rows"]["by_kind"].items() for kind, n in kinds.items()}
+    )
     con = duckdb.connect(str(work / "dbt.duckdb"), read_only=True)
-    rows = con.sql(
-        "select source_table, invalid_reason, count(*) "
-        "from staging.stg_quarantined_rows group by all"
-    ).fetchall()
+    rows = con.sql("select source_table, invalid_reason, count(*) from staging.stg_quarantined_rows group by all").fetchall()
     found = Counter()
     for table, reason, n in rows:
         found[(table, rule_of(reason))] += n
-    assert {rule for _, rule in injected} == set(range(1, 14)), (
-        "the generated lake lacks a bad-row kind")
+    assert {rule for _, rule in injected} == set(range(1, 14)), "the generated lake lacks a bad-row kind"
     assert found == injected

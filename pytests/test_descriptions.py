@@ -29,13 +29,11 @@ def test_every_node_and_column_is_described(artifacts):
     manifest, catalog = artifacts
     missing = []
     for uid, node in manifest["nodes"].items():
-        if node["package_name"] != PROJECT or node["resource_type"] not in (
-                "model", "seed", "analysis", "snapshot"):
+        if node["package_name"] != PROJECT or node["resource_type"] not in ("model", "seed", "analysis", "snapshot"):
             continue
         if blank(node["description"]):
             missing.append(uid)
-        described = {name.lower() for name, col in node["columns"].items()
-                     if not blank(col["description"])}
+        described = {name.lower() for name, col in node["columns"].items() if not blank(col["description"])}
         in_db = catalog["nodes"].get(uid, {}).get("columns", {})
         for name in set(node["columns"]) | set(in_db):
             if name.lower() not in described:
@@ -51,8 +49,7 @@ def test_every_source_and_its_columns_are_described(artifacts):
             continue
         if blank(src["description"]) or blank(src["source_description"]):
             missing.append(uid)
-        missing += [f"{uid}.{name}" for name, col in src["columns"].items()
-                    if blank(col["description"])]
+        missing += [f"{uid}.{name}" for name, col in src["columns"].items() if blank(col["description"])]
     assert manifest["sources"], "no source in the manifest"
     assert not missing, "no description:\n" + "\n".join(sorted(missing))
 
@@ -65,32 +62,37 @@ def test_every_own_macro_and_argument_is_described(artifacts):
             continue
         if blank(macro["description"]):
             missing.append(uid)
-        missing += [f"{uid}({arg['name']})" for arg in macro["arguments"]
-                    if blank(arg.get("description"))]
+        missing += [f"{uid}({arg['name']})" for arg in macro["arguments"] if blank(arg.get("description"))]
     assert not missing, "no description:\n" + "\n".join(sorted(missing))
 
 
 def test_exposures_semantic_models_and_metrics_are_described(artifacts):
     manifest, _ = artifacts
     assert manifest["exposures"] and manifest["metrics"]
-    missing = [uid for kind in ("exposures", "semantic_models", "metrics")
-               for uid, node in manifest[kind].items()
-               if blank(node.get("description"))]
+    missing = [
+        uid
+        for kind in ("exposures", "semantic_models", "metrics")
+        for uid, node in manifest[kind].items()
+        if blank(node.get("description"))
+    ]
     assert not missing, "no description:\n" + "\n".join(sorted(missing))
 
 
 def test_kpi_columns_reuse_the_kpi_doc_blocks(artifacts):
     manifest, _ = artifacts
-    blocks = {d["name"]: d["block_contents"].strip()
-              for d in manifest["docs"].values()
-              if d["package_name"] == PROJECT and d["name"].startswith("kpi_")}
+    blocks = {
+        d["name"]: d["block_contents"].strip()
+        for d in manifest["docs"].values()
+        if d["package_name"] == PROJECT and d["name"].startswith("kpi_")
+    }
     assert len(blocks) >= 100, len(blocks)
-    assert "__overview__" in {d["name"] for d in manifest["docs"].values()
-                              if d["package_name"] == PROJECT}
-    used = {col["description"].strip()
-            for node in manifest["nodes"].values()
-            if node["package_name"] == PROJECT
-            for col in node["columns"].values()}
+    assert "__overview__" in {d["name"] for d in manifest["docs"].values() if d["package_name"] == PROJECT}
+    used = {
+        col["description"].strip()
+        for node in manifest["nodes"].values()
+        if node["package_name"] == PROJECT
+        for col in node["columns"].values()
+    }
     used |= {m["description"].strip() for m in manifest["metrics"].values()}
     unused = [name for name, text in blocks.items() if text not in used]
     assert not unused, f"doc blocks used by no column or metric: {unused}"

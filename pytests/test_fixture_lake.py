@@ -8,6 +8,7 @@ tolerance of 1e-9; dates are YYYY-MM-DD, timestamps YYYY-MM-DD HH:MM:SS;
 booleans true/false. Extra columns in a mart are allowed (kpis.md welcomes
 them); every expected column must exist.
 """
+
 from __future__ import annotations
 
 import csv
@@ -57,7 +58,11 @@ MARTS = {
 # compared as a multiset (one row per valid log row), event_id must be
 # unique and not null.
 FCT_EVENTS_COLUMNS = [
-    "source_table", "tenant_id", "brand_id", "user_id", "occurred_at",
+    "source_table",
+    "tenant_id",
+    "brand_id",
+    "user_id",
+    "occurred_at",
     "activity_date",
 ]
 
@@ -104,8 +109,7 @@ def sort_key(values):
 def read_expected(name):
     with open(EXPECTED / f"{name}.csv", newline="") as handle:
         reader = csv.DictReader(handle)
-        return reader.fieldnames, [
-            {col: norm(val) for col, val in row.items()} for row in reader]
+        return reader.fieldnames, [{col: norm(val) for col, val in row.items()} for row in reader]
 
 
 def read_actual(db_path, schema, name):
@@ -124,17 +128,22 @@ def built(tmp_path_factory):
     """One dbt build of the whole project on the fixture lake (DuckDB)."""
     tmp = tmp_path_factory.mktemp("fixture_lake")
     env = dict(os.environ)
-    env.update({
-        "DBT_PROFILES_DIR": str(REPO),
-        "RETAIL_SAAS_TARGET": "duckdb",
-        "RETAIL_SAAS_LAKE": str(LAKE.resolve()),
-        "RETAIL_SAAS_LAKE_FORMAT": "csv",
-        "RETAIL_SAAS_DUCKDB_PATH": str(tmp / "fixture.duckdb"),
-    })
+    env.update(
+        {
+            "DBT_PROFILES_DIR": str(REPO),
+            "RETAIL_SAAS_TARGET": "duckdb",
+            "RETAIL_SAAS_LAKE": str(LAKE.resolve()),
+            "RETAIL_SAAS_LAKE_FORMAT": "csv",
+            "RETAIL_SAAS_DUCKDB_PATH": str(tmp / "fixture.duckdb"),
+        }
+    )
     result = subprocess.run(
-        [str(DBT), "build", "--target-path", str(tmp / "target"),
-         "--log-path", str(tmp / "logs")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=1800,
+        [str(DBT), "build", "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
     return {"db": tmp / "fixture.duckdb", "rc": result.returncode, "log": tail}
@@ -147,13 +156,12 @@ def relation_or_fail(built, schema, name):
     con = duckdb.connect(str(db), read_only=True)
     try:
         found = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?", [schema, name]).fetchone()[0]
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+        ).fetchone()[0]
     finally:
         con.close()
     if not found:
-        pytest.fail(f"{schema}.{name} was not built (dbt exit code {built['rc']}); "
-                    f"build output tail:\n{built['log']}")
+        pytest.fail(f"{schema}.{name} was not built (dbt exit code {built['rc']}); build output tail:\n{built['log']}")
 
 
 def fmt(row, columns):
@@ -190,8 +198,7 @@ def compare_keyed(name, grain, expected_cols, expected, actual_cols, actual):
             problems.append(f"MISSING {fmt(exp[key], expected_cols)}")
             continue
         matched.add(other)
-        diffs = [f"{c}: expected {exp[key][c]!r}, got {row[c]!r}"
-                 for c in expected_cols if not same(exp[key][c], row[c])]
+        diffs = [f"{c}: expected {exp[key][c]!r}, got {row[c]!r}" for c in expected_cols if not same(exp[key][c], row[c])]
         if diffs:
             problems.append(f"DIFFERENT {dict(zip(grain, key))}: " + "; ".join(diffs))
     for key in sorted(act, key=sort_key):
@@ -215,8 +222,7 @@ def report(name, problems):
     if problems:
         shown = "\n  ".join(problems[:60])
         more = f"\n  ... and {len(problems) - 60} more" if len(problems) > 60 else ""
-        pytest.fail(f"{name} differs from fixtures/small_lake/expected/{name}.csv "
-                    f"(see WORKINGS.md):\n  {shown}{more}")
+        pytest.fail(f"{name} differs from fixtures/small_lake/expected/{name}.csv (see WORKINGS.md):\n  {shown}{more}")
 
 
 @pytest.mark.slow
@@ -226,8 +232,7 @@ def test_mart_matches_hand_computed_rows(built, mart):
     expected_cols, expected = read_expected(mart)
     assert expected_cols[: len(MARTS[mart])] == MARTS[mart], "expected csv: grain first"
     actual_cols, actual = read_actual(built["db"], "marts", mart)
-    report(mart, compare_keyed(mart, MARTS[mart], expected_cols, expected,
-                               actual_cols, actual))
+    report(mart, compare_keyed(mart, MARTS[mart], expected_cols, expected, actual_cols, actual))
 
 
 @pytest.mark.slow
@@ -235,14 +240,12 @@ def test_fct_events_envelope(built):
     relation_or_fail(built, "marts", "fct_events")
     _, expected = read_expected("fct_events")
     actual_cols, actual = read_actual(built["db"], "marts", "fct_events")
-    missing = [c for c in ["event_id", "module", "event_type", "details"] + FCT_EVENTS_COLUMNS
-               if c not in actual_cols]
+    missing = [c for c in ["event_id", "module", "event_type", "details"] + FCT_EVENTS_COLUMNS if c not in actual_cols]
     problems = [f"missing columns {missing}"] if missing else []
     if not missing:
         ids = Counter(r["event_id"] for r in actual)
         problems += [f"event_id null on {ids[None]} rows"] if None in ids else []
-        problems += [f"event_id {k!r} appears {n} times" for k, n in ids.items()
-                     if k is not None and n > 1]
+        problems += [f"event_id {k!r} appears {n} times" for k, n in ids.items() if k is not None and n > 1]
         problems += compare_multiset(FCT_EVENTS_COLUMNS, expected, actual)
     report("fct_events", problems)
 
@@ -252,10 +255,8 @@ def test_quarantine_holds_exactly_the_planted_bad_rows(built):
     relation_or_fail(built, "staging", "stg_quarantined_rows")
     _, expected = read_expected("quarantine")
     _, actual = read_actual(built["db"], "staging", "stg_quarantined_rows")
-    actual = [{"source_table": r["source_table"], "row_key": r["row_key"],
-               "reason": r["invalid_reason"]} for r in actual]
-    report("quarantine", compare_multiset(["source_table", "row_key", "reason"],
-                                          expected, actual))
+    actual = [{"source_table": r["source_table"], "row_key": r["row_key"], "reason": r["invalid_reason"]} for r in actual]
+    report("quarantine", compare_multiset(["source_table", "row_key", "reason"], expected, actual))
 
 
 def test_fixture_lake_has_every_contract_table_with_exact_columns():

@@ -34,10 +34,10 @@ CONTRACT = {
     "sla_policies": "tenant_id channel first_reply_target_minutes",
     "account_binding_log": "attempt_id tenant_id user_id binding_type provider status error_code event_time",
     "raw_message": "message_id tenant_id conversation_id contact_id user_id channel direction in_reply_to "
-                   "is_automated template_id ai_generation_id catalog_product_count event_time",
+    "is_automated template_id ai_generation_id catalog_product_count event_time",
     "notification_log": "event_id notification_id tenant_id user_id brand_id source channel status event_time",
     "ai_assist_log": "event_id generation_id tenant_id user_id action feature macro_id template_id model "
-                     "prompt_tokens completion_tokens event_time",
+    "prompt_tokens completion_tokens event_time",
     "template_log": "event_id tenant_id user_id template_id action event_time",
     "product_log": "event_id tenant_id product_id action source_platform event_time",
     "sync_log": "sync_id tenant_id platform started_at finished_at status items_synced error_code",
@@ -49,14 +49,24 @@ CONTRACT = {
     "asset_log": "event_id brand_id asset_id asset_type tenant_id user_id action bytes event_time",
     "campaign_log": "event_id brand_id campaign_id tenant_id user_id action recipients_count event_time",
     "user_log": "event_id tenant_id user_id action module event_time",
-    "subscription_log": "event_id tenant_id subscription_id action plan period_start period_end amount_cents "
-                        "currency event_time",
+    "subscription_log": "event_id tenant_id subscription_id action plan period_start period_end amount_cents currency event_time",
 }
-INT_COLS = {"catalog_product_count", "prompt_tokens", "completion_tokens", "items_synced", "bytes", "requests",
-            "bytes_served", "rows_received", "rows_imported", "rows_rejected", "recipients_count", "amount_cents",
-            "first_reply_target_minutes"}
-KEYS = {"account_binding_log": "attempt_id", "raw_message": "message_id", "sync_log": "sync_id",
-        "import_log": "import_batch_id"}
+INT_COLS = {
+    "catalog_product_count",
+    "prompt_tokens",
+    "completion_tokens",
+    "items_synced",
+    "bytes",
+    "requests",
+    "bytes_served",
+    "rows_received",
+    "rows_imported",
+    "rows_rejected",
+    "recipients_count",
+    "amount_cents",
+    "first_reply_target_minutes",
+}
+KEYS = {"account_binding_log": "attempt_id", "raw_message": "message_id", "sync_log": "sync_id", "import_log": "import_batch_id"}
 TIME_COL = {"sync_log": "started_at", "import_log": "started_at"}
 EVENT_LOGS = [t for t in CONTRACT if t.endswith("_log") or t == "raw_message"]
 
@@ -153,21 +163,32 @@ def test_rows_scale_roughly_proportionally(lake, tmp_path):
 
 def test_redeliveries_have_later_loaded_at_and_some_changed_content(db, lake):
     bad = json.loads((lake / MANIFEST).read_text())["bad_rows"]["by_kind"]
-    dup = "select message_id, count(*) n, count(distinct _loaded_at) nl from raw_message " \
-          "where trim(message_id) <> '' group by 1 having count(*) > 1"
+    dup = (
+        "select message_id, count(*) n, count(distinct _loaded_at) nl from raw_message "
+        "where trim(message_id) <> '' group by 1 having count(*) > 1"
+    )
     assert count(db, dup) > 0
     assert count(db, dup + " and count(distinct _loaded_at) < count(*)") == 0
-    changed = "select message_id from raw_message where trim(message_id) <> '' group by 1 " \
-              "having count(distinct catalog_product_count) > 1"
+    changed = (
+        "select message_id from raw_message where trim(message_id) <> '' group by 1 "
+        "having count(distinct catalog_product_count) > 1"
+    )
     assert count(db, changed) > 0
-    identical = "select message_id from raw_message where trim(message_id) <> '' group by 1 " \
-                "having count(*) > 1 and count(distinct catalog_product_count) = 1"
+    identical = (
+        "select message_id from raw_message where trim(message_id) <> '' group by 1 "
+        "having count(*) > 1 and count(distinct catalog_product_count) = 1"
+    )
     assert count(db, identical) > 0
     for table in CONTRACT:  # never one key twice with the same _loaded_at
-        key = {"brand_retailers": "brand_id, tenant_id", "sla_policies": "tenant_id, channel",
-               "cdn_log": "log_date, tenant_id, distribution"}.get(table, CONTRACT[table].split()[0])
-        sql = f"select {key}, _loaded_at from {table} where coalesce(trim({key.split(',')[0]}::varchar), '') <> '' " \
-              f"group by all having count(*) > 1"
+        key = {
+            "brand_retailers": "brand_id, tenant_id",
+            "sla_policies": "tenant_id, channel",
+            "cdn_log": "log_date, tenant_id, distribution",
+        }.get(table, CONTRACT[table].split()[0])
+        sql = (
+            f"select {key}, _loaded_at from {table} where coalesce(trim({key.split(',')[0]}::varchar), '') <> '' "
+            f"group by all having count(*) > 1"
+        )
         # except the injected rule-13 pairs (two differing copies each)
         assert count(db, sql) == bad.get(table, {}).get("13", 0) // 2, table
 
@@ -179,8 +200,14 @@ def test_late_arrivals_stay_within_72_hours(db):
             continue
         t = TIME_COL.get(table, "event_time")
         # rows bad under rule 11 (_loaded_at 9999) or the 2000 time bound are not held to it
-        assert count(db, f"select * from {table} where _loaded_at > {t} + interval 72 hour "
-                         f"and {t} >= '2000-01-01' and _loaded_at < '9000-01-01'") == 0, table
+        assert (
+            count(
+                db,
+                f"select * from {table} where _loaded_at > {t} + interval 72 hour "
+                f"and {t} >= '2000-01-01' and _loaded_at < '9000-01-01'",
+            )
+            == 0
+        ), table
         late_total += count(db, f"select * from {table} where _loaded_at > {t} + interval 1 hour")
     assert late_total > 50
 
@@ -197,16 +224,14 @@ BAD_ROW_QUERIES = {
     "2 unknown user tenant": "select * from user_profile where tenant_id not in (select tenant_id from tenants)",
     "2 null brand": "select * from asset_log where brand_id is null",
     "2 unknown brand": "select * from asset_log where brand_id not in (select brand_id from brands where brand_id is not null)",
-    "3 user of another tenant": "select * from raw_message m join user_profile u using (user_id) "
-                                "where m.tenant_id <> u.tenant_id",
+    "3 user of another tenant": "select * from raw_message m join user_profile u using (user_id) where m.tenant_id <> u.tenant_id",
     "3 contact of another tenant": "select * from contact_log l join contacts c using (contact_id) "
-                                   "where l.tenant_id <> c.tenant_id",
+    "where l.tenant_id <> c.tenant_id",
     "3 template of another tenant": "select * from template_log l join templates t using (template_id) "
-                                    "where t.tenant_id is not null and l.tenant_id <> t.tenant_id",
-    "3 team of another tenant": "select * from user_profile u join teams t using (team_id) "
-                                "where u.tenant_id <> t.tenant_id",
+    "where t.tenant_id is not null and l.tenant_id <> t.tenant_id",
+    "3 team of another tenant": "select * from user_profile u join teams t using (team_id) where u.tenant_id <> t.tenant_id",
     "4 reply to another tenant": "select * from raw_message r join raw_message m on r.in_reply_to = m.message_id "
-                                 "where r.tenant_id <> m.tenant_id",
+    "where r.tenant_id <> m.tenant_id",
     "5 SMS": "select * from raw_message where channel = 'SMS'",
     "5 gold with a space": "select * from contacts where grade = 'gold '",
     "5 unknown status": "select * from sync_log where status not in ('success', 'partial', 'failure', 'running')",
@@ -219,13 +244,13 @@ BAD_ROW_QUERIES = {
     "8 finished before started": "select * from sync_log where finished_at < started_at",
     "8 period_end before period_start": "select * from subscription_log where period_end < period_start",
     "9 brand not carried": "select * from asset_log a where tenant_id in (select tenant_id from tenants) "
-                           "and brand_id in (select brand_id from brands) and not exists (select 1 from "
-                           "brand_retailers b where b.brand_id = a.brand_id and b.tenant_id = a.tenant_id)",
+    "and brand_id in (select brand_id from brands) and not exists (select 1 from "
+    "brand_retailers b where b.brand_id = a.brand_id and b.tenant_id = a.tenant_id)",
     "9 brand campaign not carried": "select * from campaign_log a where tenant_id is not null and not exists "
-                                    "(select 1 from brand_retailers b where b.brand_id = a.brand_id "
-                                    "and b.tenant_id = a.tenant_id)",
+    "(select 1 from brand_retailers b where b.brand_id = a.brand_id "
+    "and b.tenant_id = a.tenant_id)",
     "10 reply before its message": "select * from raw_message r join raw_message m on r.in_reply_to = m.message_id "
-                                   "where r.tenant_id = m.tenant_id and r.event_time < m.event_time",
+    "where r.tenant_id = m.tenant_id and r.event_time < m.event_time",
 }
 
 
@@ -245,17 +270,30 @@ def test_brand_side_publish_rows_have_no_tenant(db):
 
 def test_realistic_shapes(db):
     zones = {r[0] for r in db.execute("select distinct timezone from tenants").fetchall()}
-    assert {"Asia/Kolkata", "Australia/Adelaide", "America/St_Johns", "Asia/Kathmandu",
-            "Australia/Sydney", "America/Santiago", "Pacific/Auckland"} <= zones
+    assert {
+        "Asia/Kolkata",
+        "Australia/Adelaide",
+        "America/St_Johns",
+        "Asia/Kathmandu",
+        "Australia/Sydney",
+        "America/Santiago",
+        "Pacific/Auckland",
+    } <= zones
     # Renewals continue the previous period.
-    assert count(db, "select * from subscription_log a join subscription_log b using (subscription_id) "
-                     "where a.action = 'renewed' and b.action <> 'trial_started' "
-                     "and a.period_start = b.period_end") > 0
+    assert (
+        count(
+            db,
+            "select * from subscription_log a join subscription_log b using (subscription_id) "
+            "where a.action = 'renewed' and b.action <> 'trial_started' "
+            "and a.period_start = b.period_end",
+        )
+        > 0
+    )
     assert count(db, "select * from sync_log where status = 'running' and finished_at is null") > 0
-    assert count(db, "select * from import_log where rows_received <> rows_imported + rows_rejected "
-                     "and rows_rejected >= 0") == 0
+    assert count(db, "select * from import_log where rows_received <> rows_imported + rows_rejected and rows_rejected >= 0") == 0
     assert count(db, "select * from raw_message where is_automated and in_reply_to is not null") > 0
     assert count(db, "select * from user_log where action = 'module_deactivated'") > 0
-    funnel = db.execute("select count(*) filter (where action = 'generate'), count(*) filter (where action = 'send') "
-                        "from ai_assist_log").fetchone()
+    funnel = db.execute(
+        "select count(*) filter (where action = 'generate'), count(*) filter (where action = 'send') from ai_assist_log"
+    ).fetchone()
     assert funnel[0] > funnel[1] > 0

@@ -57,17 +57,19 @@ FIRST, LAST = 88, 90
 TIMINGS: dict[str, float] = {}
 
 
-def _dbt(args: list[str], work: Path, env: dict, check: bool = True,
-         program: str = "dbt") -> subprocess.CompletedProcess:
+def _dbt(args: list[str], work: Path, env: dict, check: bool = True, program: str = "dbt") -> subprocess.CompletedProcess:
     t0 = time.monotonic()
-    proc = subprocess.run([str(BIN / program), *args, "--target-path", str(work / "target"),
-                           "--log-path", str(work / "logs")],
-                          cwd=REPO, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(BIN / program), *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     key = f"{work.name} {program} {args[0]}"
     TIMINGS[key] = TIMINGS.get(key, 0) + time.monotonic() - t0
     if check and proc.returncode != 0:
-        pytest.fail(f"{program} {' '.join(args)} failed:\n" + "\n".join(proc.stdout.splitlines()[-60:])
-                    + proc.stderr[-2000:])
+        pytest.fail(f"{program} {' '.join(args)} failed:\n" + "\n".join(proc.stdout.splitlines()[-60:]) + proc.stderr[-2000:])
     return proc
 
 
@@ -106,8 +108,7 @@ def scenarios(base_lake, tmp_path_factory) -> dict[str, Path]:
 def selection() -> tuple[list[str], list[str]]:
     """The incremental marts (materialized='incremental' in their .sql);
     that they are public (enforced contract) is checked on the manifest."""
-    names = sorted(p.stem for p in (REPO / "models" / "marts").rglob("*.sql")
-                   if "materialized='incremental'" in p.read_text())
+    names = sorted(p.stem for p in (REPO / "models" / "marts").rglob("*.sql") if "materialized='incremental'" in p.read_text())
     assert names, "no incremental mart"
     return [f"+{n}" for n in names], names
 
@@ -148,8 +149,15 @@ def _stage(lake: Path, day: int, work: Path, load: Callable[[Path], None] | None
         load(work / "lake")
 
 
-def _replay(lake: Path, work: Path, select: list[str], env: dict, until: int = LAST,
-            load: Callable[[Path], None] | None = None, run: Callable = _dbt) -> None:
+def _replay(
+    lake: Path,
+    work: Path,
+    select: list[str],
+    env: dict,
+    until: int = LAST,
+    load: Callable[[Path], None] | None = None,
+    run: Callable = _dbt,
+) -> None:
     """First build on day FIRST, then one incremental run per day (`run`:
     plain dbt, or `_publish`)."""
     for day in range(FIRST, until + 1):
@@ -173,11 +181,24 @@ def full_builds(scenarios, selection, tmp_path_factory) -> dict[str, Path]:
         work = tmp_path_factory.mktemp(f"full_{name}")
         _put(lake, LAST, work / "lake")
         env = dbt_env(work, RETAIL_SAAS_LAKE=str(work / "lake"))
-        cmd = [str(BIN / "dbt"), "build", "-s", *selection[0], "--resource-type", "seed",
-               "--resource-type", "model", "--full-refresh", "--threads", "1",
-               "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-        out[name] = (subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True), work)
+        cmd = [
+            str(BIN / "dbt"),
+            "build",
+            "-s",
+            *selection[0],
+            "--resource-type",
+            "seed",
+            "--resource-type",
+            "model",
+            "--full-refresh",
+            "--threads",
+            "1",
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ]
+        out[name] = (subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True), work)
     return out
 
 
@@ -200,20 +221,19 @@ def test_incremental_equals_full_refresh(scenario, scenarios, selection, full_bu
     assert not problems, f"{scenario}: incremental differs from full refresh:\n" + _report(problems)
 
 
-def _kill_midway(work: Path, env: dict, select: list[str], ready: Callable[[list[str]], bool],
-                 publish: bool = False) -> list[str]:
+def _kill_midway(work: Path, env: dict, select: list[str], ready: Callable[[list[str]], bool], publish: bool = False) -> list[str]:
     """Start `dbt run -s <select> --threads 1` (with `publish`, through
     `retail-saas build`) in a process group of its own
     and SIGKILL the whole group once `ready(finished)` holds (`finished`:
     the relations reported created so far, at least one), checked every
     20 ms. Fails unless the run was really killed before its end. Returns
     `finished`."""
-    args = ["run", "-s", *select, "--target-path", str(work / "target"),
-            "--log-path", str(work / "logs"), "--threads", "1"]
+    args = ["run", "-s", *select, "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--threads", "1"]
     cmd = [str(BIN / "retail-saas"), *_as_publish(args)] if publish else [str(BIN / "dbt"), *args]
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
@@ -252,8 +272,13 @@ def test_killed_run_then_rerun_equals_full_refresh(scenarios, selection, full_bu
     _stage(scenarios["storm"], LAST, work)
     published = work / "dbt.duckdb"
     digest = hashlib.sha256(published.read_bytes()).hexdigest()
-    _kill_midway(work, env, select, lambda finished: len(finished) >= 12,  # staging rebuilt, the facts not yet
-                 publish=True)
+    _kill_midway(
+        work,
+        env,
+        select,
+        lambda finished: len(finished) >= 12,  # staging rebuilt, the facts not yet
+        publish=True,
+    )
     assert hashlib.sha256(published.read_bytes()).hexdigest() == digest, "the killed build touched the published file"
     assert (work / "dbt.shadow.duckdb").exists(), "the killed build did not write a shadow"
     _publish(["run", "-s", *select], work, env)
@@ -294,10 +319,17 @@ def _pg_database(pg_env: dict, dbname: str) -> Iterator[dict]:
 
 def _pg_loader(env: dict) -> Callable[[Path], None]:
     """`load(lake)`: the lake into schema raw (retail-saas load-postgres)."""
+
     def load(lake: Path) -> None:
-        res = subprocess.run([sys.executable, "-m", "retail_saas.cli", "load-postgres", "--lake",
-                              str(lake), "--schema", "raw"], cwd=REPO, env=env, capture_output=True, text=True)
+        res = subprocess.run(
+            [sys.executable, "-m", "retail_saas.cli", "load-postgres", "--lake", str(lake), "--schema", "raw"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert res.returncode == 0, res.stderr[-3000:]
+
     return load
 
 
@@ -312,8 +344,7 @@ def _pg_tables(env: dict, work: Path, names: list[str]) -> dict[str, tuple[list,
         out = {}
         with conn.cursor() as cur:
             for n in _nodes(work, names):
-                cur.execute(sql.SQL("select * from {}.{}").format(
-                    sql.Identifier(n["schema"]), sql.Identifier(n["alias"])))
+                cur.execute(sql.SQL("select * from {}.{}").format(sql.Identifier(n["schema"]), sql.Identifier(n["alias"])))
                 out[n["name"]] = ([d.name for d in cur.description], cur.fetchall())
         return out
     finally:
@@ -322,8 +353,7 @@ def _pg_tables(env: dict, work: Path, names: list[str]) -> dict[str, tuple[list,
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("scenario", ["plain", "late", "storm"])
-def test_postgres_incremental_equals_full_refresh(scenario, scenarios, selection, full_builds, pg_env,
-                                                  tmp_path_factory):
+def test_postgres_incremental_equals_full_refresh(scenario, scenarios, selection, full_builds, pg_env, tmp_path_factory):
     """Each scenario replayed on PostgreSQL (raw reloaded each day) gives
     the DuckDB full rebuild's marts (DuckDB = PostgreSQL is test_postgres)."""
     select, names = selection
@@ -397,8 +427,7 @@ def _pg_settle(cur, wait: float = 30) -> list[int]:
 
 
 @pytest.mark.postgres
-def test_postgres_killed_run_then_rerun_equals_full_refresh(scenarios, selection, full_builds, pg_env,
-                                                            tmp_path_factory):
+def test_postgres_killed_run_then_rerun_equals_full_refresh(scenarios, selection, full_builds, pg_env, tmp_path_factory):
     """The storm replayed on PostgreSQL; the last day's run killed while its
     transaction has deleted and inserted rows of an incremental mart; the
     server rolls it back (the mart is as before the run) and keeps no
@@ -414,20 +443,23 @@ def test_postgres_killed_run_then_rerun_equals_full_refresh(scenarios, selection
         load = _pg_loader(env)
         _replay(scenarios["storm"], work, select, env, until=LAST - 1, load=load)
         before = _pg_tables(env, work, names)
-        marts = {f'{n["schema"]}.{n["alias"]}': n for n in _nodes(work, names)}
+        marts = {f"{n['schema']}.{n['alias']}": n for n in _nodes(work, names)}
         _stage(scenarios["storm"], LAST, work, load)
         monitor = connect(env)
         monitor.autocommit = True
         paused: list[tuple[str, int, int]] = []
         try:
             with monitor.cursor() as cur:
+
                 def triggers(stmt: str) -> None:
                     for n in marts.values():
                         cur.execute(sql.SQL(stmt).format(sql.Identifier(n["schema"]), sql.Identifier(n["alias"])))
 
                 cur.execute(_PAUSE_SQL)
-                triggers("create trigger retail_saas_test_pause after insert on {}.{} referencing new table"
-                         " as inserted for each statement execute function public.retail_saas_test_pause()")
+                triggers(
+                    "create trigger retail_saas_test_pause after insert on {}.{} referencing new table"
+                    " as inserted for each statement execute function public.retail_saas_test_pause()"
+                )
 
                 def ready(finished: list[str]) -> bool:
                     cur.execute(_PAUSED_SQL, (list(marts),))
@@ -447,15 +479,16 @@ def test_postgres_killed_run_then_rerun_equals_full_refresh(scenarios, selection
                 cur.execute("select count(*) from pg_prepared_xacts where database = current_database()")
                 assert cur.fetchone()[0] == 0, "a prepared transaction survived the killed run"
                 triggers("drop trigger retail_saas_test_pause on {}.{}")
-                cur.execute("drop function public.retail_saas_test_pause(); "
-                            "drop sequence public.retail_saas_test_inserted")
+                cur.execute("drop function public.retail_saas_test_pause(); drop sequence public.retail_saas_test_inserted")
         finally:
             monitor.close()
         unfinished = [n["name"] for rel, n in marts.items() if rel not in finished]
         assert {marts[rel]["name"] for rel, _, _ in paused} <= set(unfinished)
         problems = _diff(_pg_tables(env, work, unfinished), before)
-        assert not problems, ("the killed run's writes to unfinished marts were not rolled back"
-                              f" (stale backends terminated: {stale}):\n" + _report(problems))
+        assert not problems, (
+            "the killed run's writes to unfinished marts were not rolled back"
+            f" (stale backends terminated: {stale}):\n" + _report(problems)
+        )
         _dbt(["run", "-s", *select], work, env)
         problems = _diff(_pg_tables(env, work, names), _tables(_wait(full_builds, "storm"), names))
     assert not problems, "postgres killed and rerun differs from the full rebuild:\n" + _report(problems)

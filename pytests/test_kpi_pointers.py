@@ -23,8 +23,9 @@ EXTRA = re.compile(r"(?:SQL|Rule): `([^`]+)` \([^)]*\), `[^`]+`, CTE")
 
 def blocks(text: str | None = None) -> dict[str, str]:
     text = KPI_DOCS.read_text() if text is None else text
-    return {name: " ".join(body.split())
-            for name, body in re.findall(r"{%\s*docs\s+(kpi_\w+)\s*%}(.*?){%\s*enddocs\s*%}", text, re.S)}
+    return {
+        name: " ".join(body.split()) for name, body in re.findall(r"{%\s*docs\s+(kpi_\w+)\s*%}(.*?){%\s*enddocs\s*%}", text, re.S)
+    }
 
 
 def ctes(sql: str) -> dict[str, str]:
@@ -46,10 +47,10 @@ def expression_of(body: str, column: str) -> str | None:
         depth += (ch == ")") - (ch == "(")
         if depth < 0 or (depth == 0 and ch == ","):
             break
-        if depth == 0 and re.match(r"\bselect\b", body[i:i + 7]) and (i == 0 or not body[i - 1].isalnum()):
+        if depth == 0 and re.match(r"\bselect\b", body[i : i + 7]) and (i == 0 or not body[i - 1].isalnum()):
             i += 6
             break
-    return body[i + 1:match.start()]
+    return body[i + 1 : match.start()]
 
 
 def pointers(block: str) -> list[tuple[str, str, list[str]]]:
@@ -104,8 +105,9 @@ def test_every_block_points_at_existing_files_and_ctes():
         # computed in a named CTE, or in one whose aliases Jinja generates
         # (saas_daily's active_<actor>s_<n>d): then a column of the mart's yml
         generated = any(re.search(r"\bas\s+{{", defined.get(n, "")) for n in names)
-        if not any(re.search(rf"\b{column}\b", defined.get(n, "")) for n in names) \
-                and not (generated and column in mart_columns.get(Path(path).stem, set())):
+        if not any(re.search(rf"\b{column}\b", defined.get(n, "")) for n in names) and not (
+            generated and column in mart_columns.get(Path(path).stem, set())
+        ):
             bad.append(f"{name}: no CTE of {path} named computes {column}")
     assert not bad, bad
 
@@ -119,8 +121,7 @@ def test_flag_kpis_point_at_the_rule():
         flagged += 1
         rules = [(path, names) for kind, path, names in pointers(block) if kind == "Rule"]
         for flag in flags:
-            defines = [(p, n) for p, names in rules for n in names
-                       if expression_of(ctes((REPO / p).read_text()).get(n, ""), flag)]
+            defines = [(p, n) for p, names in rules for n in names if expression_of(ctes((REPO / p).read_text()).get(n, ""), flag)]
             if not defines:
                 bad.append(f"{name}: no Rule pointer names the CTE that defines {flag}")
     assert flagged >= 20, flagged
@@ -129,9 +130,11 @@ def test_flag_kpis_point_at_the_rule():
 
 def test_the_checks_catch_a_stale_pointer(tmp_path):
     """The parser sees a CTE that is not there (the old `sla_points`)."""
-    block = ("`inbox_daily.sla_due` (metric `inbox_sla_due`): x. "
-             "SQL: `models/marts/inbox/inbox_daily.sql`, CTE `sla_points` → `aggregated`.")
-    (_, path, names), = pointers(block)
+    block = (
+        "`inbox_daily.sla_due` (metric `inbox_sla_due`): x. "
+        "SQL: `models/marts/inbox/inbox_daily.sql`, CTE `sla_points` → `aggregated`."
+    )
+    ((_, path, names),) = pointers(block)
     defined = ctes((REPO / path).read_text())
     assert "aggregated" in defined and "sla_points" not in defined
     assert Path(REPO / path).is_file()

@@ -33,8 +33,7 @@ SCALE, SEED = "0.01", "7"
 
 
 def _run(cmd: list[str], env: dict, timeout: float = 1800, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout, **kw)
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, **kw)
 
 
 def _tail(res: subprocess.CompletedProcess, n: int = 4000) -> str:
@@ -80,7 +79,8 @@ def _lake_counts(lake: Path) -> dict[str, int]:
 
     return {
         d.name: sum(pq.ParquetFile(f).metadata.num_rows for f in d.glob("*.parquet"))
-        for d in sorted(lake.iterdir()) if d.is_dir() and any(d.glob("*.parquet"))
+        for d in sorted(lake.iterdir())
+        if d.is_dir() and any(d.glob("*.parquet"))
     }
 
 
@@ -90,12 +90,12 @@ def _pg_counts(env: dict, schema: str) -> dict[str, int]:
     conn = _pg_connect(env)
     try:
         with conn.cursor() as cur:
-            cur.execute("select table_name from information_schema.tables "
-                        "where table_schema = %s and table_type = 'BASE TABLE'", (schema,))
+            cur.execute(
+                "select table_name from information_schema.tables where table_schema = %s and table_type = 'BASE TABLE'", (schema,)
+            )
             counts = {}
             for (t,) in cur.fetchall():
-                cur.execute(sql.SQL("select count(*) from {}.{}").format(
-                    sql.Identifier(schema), sql.Identifier(t)))
+                cur.execute(sql.SQL("select count(*) from {}.{}").format(sql.Identifier(schema), sql.Identifier(t)))
                 counts[t] = cur.fetchone()[0]
         return counts
     finally:
@@ -140,13 +140,13 @@ def test_load_is_idempotent_and_all_text(loaded, base_env):
     conn = _pg_connect(base_env)
     try:
         with conn.cursor() as cur:
-            cur.execute("select table_name, column_name, data_type from information_schema.columns "
-                        "where table_schema = 'raw'")
+            cur.execute("select table_name, column_name, data_type from information_schema.columns where table_schema = 'raw'")
             types = {(t, c): ty for t, c, ty in cur.fetchall()}
     finally:
         conn.close()
-    wrong = [f"raw.{t}.{c} is {types.get((t, c))}, want text"
-             for t, cols in TABLES.items() for c in cols if types.get((t, c)) != "text"]
+    wrong = [
+        f"raw.{t}.{c} is {types.get((t, c))}, want text" for t, cols in TABLES.items() for c in cols if types.get((t, c)) != "text"
+    ]
     assert not wrong, "\n".join(wrong)
 
 
@@ -180,18 +180,15 @@ def test_csv_lake_loads_like_parquet(lake, loaded, base_env, work):
         (csv_lake / t).mkdir(parents=True)
         for f in (lake / t).glob("*.parquet"):
             pacsv.write_csv(pq.read_table(f), csv_lake / t / f"{f.stem}.csv")
-    res = _run(_cli("load-postgres", "--lake", str(csv_lake), "--schema", "raw_csv",
-                    "--tables", ",".join(tables)), base_env)
+    res = _run(_cli("load-postgres", "--lake", str(csv_lake), "--schema", "raw_csv", "--tables", ",".join(tables)), base_env)
     assert res.returncode == 0, _tail(res)
     conn = _pg_connect(base_env)
     try:
         with conn.cursor() as cur:
             for t in tables:
-                cur.execute(f"select count(*) from (select * from raw.{t} except all "
-                            f"select * from raw_csv.{t}) d")
+                cur.execute(f"select count(*) from (select * from raw.{t} except all select * from raw_csv.{t}) d")
                 diff1 = cur.fetchone()[0]
-                cur.execute(f"select count(*) from (select * from raw_csv.{t} except all "
-                            f"select * from raw.{t}) d")
+                cur.execute(f"select count(*) from (select * from raw_csv.{t} except all select * from raw.{t}) d")
                 diff2 = cur.fetchone()[0]
                 assert (diff1, diff2) == (0, 0), f"{t}: parquet and csv loads differ"
             cur.execute("drop schema raw_csv cascade")
@@ -206,9 +203,15 @@ def test_csv_lake_loads_like_parquet(lake, loaded, base_env, work):
 def _dbt_cmd(target_dir: Path) -> list[str]:
     dbt = BIN / "dbt"
     exe = [str(dbt)] if dbt.exists() else [shutil.which("dbt") or "dbt"]
-    return exe + ["build", "--project-dir", str(ROOT),
-                  "--target-path", str(target_dir / "target"),
-                  "--log-path", str(target_dir / "logs")]
+    return exe + [
+        "build",
+        "--project-dir",
+        str(ROOT),
+        "--target-path",
+        str(target_dir / "target"),
+        "--log-path",
+        str(target_dir / "logs"),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -216,17 +219,21 @@ def builds(loaded, lake, base_env, work) -> dict[str, dict]:
     """`dbt build` on postgres and on DuckDB over the same lake, concurrently."""
     runs = {
         "postgres": dict(base_env, RETAIL_SAAS_TARGET="postgres", RETAIL_SAAS_LAKE=str(lake)),
-        "duckdb": dict(base_env, RETAIL_SAAS_TARGET="duckdb", RETAIL_SAAS_LAKE=str(lake),
-                       RETAIL_SAAS_DUCKDB_PATH=str(work / "x.duckdb")),
+        "duckdb": dict(
+            base_env, RETAIL_SAAS_TARGET="duckdb", RETAIL_SAAS_LAKE=str(lake), RETAIL_SAAS_DUCKDB_PATH=str(work / "x.duckdb")
+        ),
     }
     procs, out = {}, {}
     for name, env in runs.items():
         d = work / f"dbt_{name}"
         d.mkdir(exist_ok=True)
         log = open(d / "stdout.txt", "w")
-        procs[name] = (subprocess.Popen(_dbt_cmd(d), cwd=ROOT, env=env, stdout=log,
-                                        stderr=subprocess.STDOUT, text=True),
-                       time.monotonic(), log, d)
+        procs[name] = (
+            subprocess.Popen(_dbt_cmd(d), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True),
+            time.monotonic(),
+            log,
+            d,
+        )
     for name, (proc, t0, log, d) in procs.items():
         rc = proc.wait(timeout=3600)
         log.close()
@@ -244,20 +251,17 @@ def _results(target: Path) -> dict[str, str]:
 
 
 def _failures(build: dict) -> list[str]:
-    return [f"{uid}: {st}" for uid, st in sorted(_results(build["dir"]).items())
-            if st not in ("success", "pass")]
+    return [f"{uid}: {st}" for uid, st in sorted(_results(build["dir"]).items()) if st not in ("success", "pass")]
 
 
 def test_dbt_build_postgres(builds):
     b = builds["postgres"]
-    assert b["rc"] == 0, ("dbt build on postgres failed:\n" + "\n".join(_failures(b))
-                          + "\n" + b["stdout"][-6000:])
+    assert b["rc"] == 0, "dbt build on postgres failed:\n" + "\n".join(_failures(b)) + "\n" + b["stdout"][-6000:]
 
 
 def test_dbt_build_duckdb(builds):
     b = builds["duckdb"]
-    assert b["rc"] == 0, ("dbt build on duckdb failed:\n" + "\n".join(_failures(b))
-                          + "\n" + b["stdout"][-6000:])
+    assert b["rc"] == 0, "dbt build on duckdb failed:\n" + "\n".join(_failures(b)) + "\n" + b["stdout"][-6000:]
 
 
 # -- row-for-row comparison -----------------------------------------------------
@@ -287,8 +291,7 @@ def test_postgres_matches_duckdb(builds, base_env):
                 continue
             dn = dk_manifest["nodes"][uid]
             with pg.cursor() as cur:
-                cur.execute(sql.SQL("select * from {}.{}").format(
-                    sql.Identifier(node["schema"]), sql.Identifier(node["alias"])))
+                cur.execute(sql.SQL("select * from {}.{}").format(sql.Identifier(node["schema"]), sql.Identifier(node["alias"])))
                 cols_pg = [d.name for d in cur.description]
                 rows_pg = cur.fetchall()
             rel = f'"{dn["database"]}"."{dn["schema"]}"."{dn["alias"]}"'
@@ -305,7 +308,8 @@ def test_postgres_matches_duckdb(builds, base_env):
     summary = "\n".join(report + [f"not compared (build failed): {s}" for s in skipped])
     print("\n" + summary)
     print("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in TIMINGS.items()))
-    assert not problems, "postgres and duckdb differ:\n" + "\n".join(
-        f"{m}:\n  " + "\n  ".join(p) for m, p in problems.items()) + "\n\n" + summary
+    assert not problems, (
+        "postgres and duckdb differ:\n" + "\n".join(f"{m}:\n  " + "\n  ".join(p) for m, p in problems.items()) + "\n\n" + summary
+    )
     assert not skipped, "models not built on both targets:\n" + "\n".join(skipped)
     assert report, "nothing compared"

@@ -82,8 +82,12 @@ def reference(lakes, tmp_path_factory) -> Path:
     """The selection built by plain `dbt build` on the whole lake into a
     new DuckDB file: what a publish of the whole lake must give."""
     work = tmp_path_factory.mktemp("publish_reference")
-    _run([str(BIN / "dbt"), "build", *SELECT, *_paths(work)],
-         dbt_env(work, RETAIL_SAAS_LAKE=str(lakes["full"])), "reference dbt build", check=True)
+    _run(
+        [str(BIN / "dbt"), "build", *SELECT, *_paths(work)],
+        dbt_env(work, RETAIL_SAAS_LAKE=str(lakes["full"])),
+        "reference dbt build",
+        check=True,
+    )
     return work / "dbt.duckdb"
 
 
@@ -102,7 +106,8 @@ def project(tmp_path_factory) -> Path:
     (root / "tests" / f"{CANARY}.sql").write_text(
         "-- a test the whole lake fails when PUBLISH_CANARY=fail: nothing may be published\n"
         "select * from {{ ref('crm_daily') }}\n"
-        "where '{{ env_var('PUBLISH_CANARY', 'pass') }}' = 'fail'\n")
+        "where '{{ env_var('PUBLISH_CANARY', 'pass') }}' = 'fail'\n"
+    )
     return root
 
 
@@ -125,8 +130,7 @@ def _publish_cmd(work: Path, project: Path) -> list[str]:
 
 def _publish(work: Path, project: Path, env: dict, what: str, fail: bool = False) -> subprocess.CompletedProcess:
     """`retail-saas build`; with `fail` the canary test fails."""
-    return _run(_publish_cmd(work, project), dict(env, PUBLISH_CANARY="fail" if fail else "pass"), what,
-                check=not fail)
+    return _run(_publish_cmd(work, project), dict(env, PUBLISH_CANARY="fail" if fail else "pass"), what, check=not fail)
 
 
 def _assert_one_line_failure(proc: subprocess.CompletedProcess) -> str:
@@ -156,9 +160,12 @@ def _diff(a: dict, b: dict) -> dict[str, list[str]]:
 
 
 def _duck_marts(con) -> dict[str, tuple[list, list]]:
-    names = [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts'"
-        " and table_type = 'BASE TABLE' order by 1").fetchall()]
+    names = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+    ]
     out = {}
     for n in names:
         res = con.execute(f'select * from marts."{n}"')
@@ -180,8 +187,9 @@ def _sha256(path: Path) -> str:
 
 def test_duckdb_write_audit_publish(lakes, reference, project, tmp_path):
     published = tmp_path / "retail_saas.duckdb"
-    env = lambda lake: dbt_env(tmp_path, RETAIL_SAAS_LAKE=str(lakes[lake]),  # noqa: E731
-                               RETAIL_SAAS_DUCKDB_PATH=str(published))
+
+    def env(lake):
+        return dbt_env(tmp_path, RETAIL_SAAS_LAKE=str(lakes[lake]), RETAIL_SAAS_DUCKDB_PATH=str(published))
 
     # 1. first publish (nothing published yet): a new shadow file, renamed in
     proc = _publish(tmp_path, project, env("day88"), "duckdb publish day 88")
@@ -206,8 +214,7 @@ def test_duckdb_write_audit_publish(lakes, reference, project, tmp_path):
     assert not _diff(_duck_marts(reader), old_marts), "the reader's view changed"
     con = duckdb.connect(str(failed), read_only=True)
     try:
-        found = dict(con.execute("select source_table, count(*) from staging.failed_build_quarantine"
-                                 " group by 1").fetchall())
+        found = dict(con.execute("select source_table, count(*) from staging.failed_build_quarantine group by 1").fetchall())
     finally:
         con.close()
     assert found == _manifest_bad_rows(lakes["full"]), "the failed build's quarantine is not the lake's bad rows"
@@ -263,8 +270,9 @@ class _Publisher(threading.Thread):
 
     def __init__(self, cmd: list[str], env: dict):
         super().__init__(daemon=True)
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
         self.lines: list[str] = []
         self.start()
 
@@ -288,9 +296,11 @@ class _Publisher(threading.Thread):
             time.sleep(0.2)
 
 
-POISON_REASONS = {"zz_poison_loaded_9999": "loaded_at_after_run_start",
-                  "zz_poison_event_1970": "event_time_before_2000",
-                  "zz_poison_event_9999": "event_time_in_future"}
+POISON_REASONS = {
+    "zz_poison_loaded_9999": "loaded_at_after_run_start",
+    "zz_poison_event_1970": "event_time_before_2000",
+    "zz_poison_event_9999": "event_time_in_future",
+}
 
 # The publish build's connection (application_name of postgres_publish.py)
 # waiting for a lock in the swap's drop of the old schemas.
@@ -340,10 +350,10 @@ def test_postgres_write_audit_publish(lakes, reference, project, pg_env, tmp_pat
             assert "==> published schemas" in proc.stdout
             old_marts, old_security = _pg_marts(cur), _pg_security(cur)
             assert {"automation_daily", "crm_daily", "fct_automations"} <= set(old_marts)
-            assert all(forced and policies and readers for forced, policies, readers in old_security.values()), \
+            assert all(forced and policies and readers for forced, policies, readers in old_security.values()), (
                 f"a published mart lacks its row-level security or grants: {old_security}"
-            cur.execute("select nspname from pg_namespace where nspname like '%%\\_\\_shadow'"
-                        " or nspname like '%%\\_\\_old'")
+            )
+            cur.execute("select nspname from pg_namespace where nspname like '%%\\_\\_shadow' or nspname like '%%\\_\\_old'")
             assert not cur.fetchall(), "shadow or old schemas are left behind"
 
             # 2. a build whose test fails: published rows, grants, RLS as they were
@@ -356,8 +366,10 @@ def test_postgres_write_audit_publish(lakes, reference, project, pg_env, tmp_pat
             cur.execute("select source_table, count(*) from staging__failed.failed_build_quarantine group by 1")
             found = dict(cur.fetchall())
             assert found == _manifest_bad_rows(lakes["full"]), "the failed build's quarantine is not the bad rows"
-            cur.execute("select count(*) from pg_roles r, pg_namespace n where r.rolname like 'analytics\\_%%'"
-                        " and n.nspname like '%%\\_\\_failed' and has_schema_privilege(r.oid, n.oid, 'usage')")
+            cur.execute(
+                "select count(*) from pg_roles r, pg_namespace n where r.rolname like 'analytics\\_%%'"
+                " and n.nspname like '%%\\_\\_failed' and has_schema_privilege(r.oid, n.oid, 'usage')"
+            )
             assert cur.fetchone()[0] == 0, "an analyst role may read the failed build's schemas"
 
             # 2b. the whole lake loaded with poisoned automation_log rows
@@ -400,15 +412,15 @@ def test_postgres_write_audit_publish(lakes, reference, project, pg_env, tmp_pat
 
             # 3. a good build with two REPEATABLE READ readers open; the
             #    killed builds' shadows are dropped first
-            reading = _pg_connect(env)       # has read every mart before the swap
-            snapshot = _pg_connect(env)      # has only taken its snapshot
+            reading = _pg_connect(env)  # has read every mart before the swap
+            snapshot = _pg_connect(env)  # has only taken its snapshot
             for conn in (reading, snapshot):
                 conn.set_session(isolation_level="REPEATABLE READ")
             rcur, scur = reading.cursor(), snapshot.cursor()
             assert not _diff(_pg_marts(rcur), old_marts)
             scur.execute("select 1")
             pub = _Publisher(_publish_cmd(tmp_path, project), env)
-            pub.wait_for("Completed successfully")   # the build was not blocked by the readers
+            pub.wait_for("Completed successfully")  # the build was not blocked by the readers
             pub.wait_for("==> waiting for backends")  # the swap is
             assert not _diff(_pg_marts(rcur), old_marts), "a reader saw part of the new build"
             assert not _diff(_pg_marts(scur), old_marts), "a reader saw part of the new build"
@@ -428,8 +440,9 @@ def test_postgres_write_audit_publish(lakes, reference, project, pg_env, tmp_pat
             # poisoned rows are quarantined with their reasons
             problems = _diff(new_marts, _duck_file_marts(reference))
             assert not problems, f"published marts differ from a full build: {problems}"
-            cur.execute("select event_id, invalid_reason from staging.val_events__automation_events"
-                        " where event_id like 'zz\\_poison%%'")
+            cur.execute(
+                "select event_id, invalid_reason from staging.val_events__automation_events where event_id like 'zz\\_poison%%'"
+            )
             assert dict(cur.fetchall()) == POISON_REASONS
             assert _pg_security(cur).keys() == old_security.keys()
             assert all(f and p and r for f, p, r in _pg_security(cur).values()), "RLS or grants lost in the swap"

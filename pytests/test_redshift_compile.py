@@ -52,17 +52,16 @@ def work(tmp_path_factory) -> Path:
 
 
 def _dbt(work: Path, *args: str, target: str = "target"):
-    env = {"DBT_PROFILES_DIR": str(work / "profiles"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "PATH": "/usr/bin:/bin"}
+    env = {"DBT_PROFILES_DIR": str(work / "profiles"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PATH": "/usr/bin:/bin"}
     proc = subprocess.run(
-        [str(BIN / "dbt"), *args, "--vars", VARS,
-         "--target-path", str(work / target),
-         "--log-path", str(work / "logs")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, (
-        f"dbt {' '.join(args)[:200]} failed:\n{proc.stdout[-4000:]}\n"
-        f"{proc.stderr[-2000:]}")
+        [str(BIN / "dbt"), *args, "--vars", VARS, "--target-path", str(work / target), "--log-path", str(work / "logs")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"dbt {' '.join(args)[:200]} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
     return proc
 
 
@@ -77,24 +76,19 @@ def compiled(work) -> Path:
 def test_every_other_model_compiles_for_redshift(compiled):
     manifest = json.loads((compiled / "manifest.json").read_text())
     results = json.loads((compiled / "run_results.json").read_text())
-    done = {r["unique_id"] for r in results["results"]
-            if r["status"] == "success"}
-    models = {u: n for u, n in manifest["nodes"].items()
-              if n["resource_type"] == "model"}
-    expected = {u for u, n in models.items()
-                if n["config"]["materialized"] != "incremental"}
+    done = {r["unique_id"] for r in results["results"] if r["status"] == "success"}
+    models = {u: n for u, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    expected = {u for u, n in models.items() if n["config"]["materialized"] != "incremental"}
     assert expected and expected <= done, sorted(expected - done)[:20]
     # the dispatched macros took their redshift__ branch
-    sql = (compiled / "compiled" / "retail_saas" / "models" / "marts"
-           / "inbox" / "fct_messages.sql").read_text()
+    sql = (compiled / "compiled" / "retail_saas" / "models" / "marts" / "inbox" / "fct_messages.sql").read_text()
     assert "convert_timezone(" in sql
     assert manifest["metadata"]["adapter_type"] == "redshift"
 
 
 def test_dist_and_sort_keys_name_real_columns(compiled):
     manifest = json.loads((compiled / "manifest.json").read_text())
-    keyed = {n["name"]: n for n in manifest["nodes"].values()
-             if n["resource_type"] == "model" and n["config"].get("dist")}
+    keyed = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["config"].get("dist")}
     assert {"fct_events", "fct_messages", "inbox_daily"} <= set(keyed)
     for name, node in keyed.items():
         sort = node["config"].get("sort") or []
@@ -104,10 +98,8 @@ def test_dist_and_sort_keys_name_real_columns(compiled):
 
 
 def test_access_policies_render_for_redshift(work):
-    inline = ("{% for s in access_redshift_statements(access_marts()) %}"
-              "{{ s }};\n{% endfor %}")
-    proc = _dbt(work, "compile", "--no-populate-cache", "--inline", inline,
-                target="target_access")
+    inline = "{% for s in access_redshift_statements(access_marts()) %}{{ s }};\n{% endfor %}"
+    proc = _dbt(work, "compile", "--no-populate-cache", "--inline", inline, target="target_access")
     ddl = proc.stdout
     assert re.search(r"create rls policy access_tenant_id\b", ddl), ddl[-3000:]
     assert "attach rls policy" in ddl

@@ -39,8 +39,11 @@ ARTIFACTS = REPO / "artifacts" / "reports"
 def _poppler() -> tuple[str, str]:
     """pdftoppm and pdftotext (Debian poppler-utils), installed with apt-get when missing."""
     if shutil.which("pdftoppm") is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        for cmd in (["apt-get", "install", "-y", "-qq", "poppler-utils"], ["apt-get", "update", "-qq"],
-                    ["apt-get", "install", "-y", "-qq", "poppler-utils"]):
+        for cmd in (
+            ["apt-get", "install", "-y", "-qq", "poppler-utils"],
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", "poppler-utils"],
+        ):
             subprocess.run(cmd, capture_output=True, check=False)
             if shutil.which("pdftoppm"):
                 break
@@ -59,8 +62,11 @@ def _weasyprint_ready() -> None:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         pkgs = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"]
-        for cmd in (["apt-get", "install", "-y", "-qq", *pkgs], ["apt-get", "update", "-qq"],
-                    ["apt-get", "install", "-y", "-qq", *pkgs]):
+        for cmd in (
+            ["apt-get", "install", "-y", "-qq", *pkgs],
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", *pkgs],
+        ):
             subprocess.run(cmd, capture_output=True, check=False)
             if subprocess.run(probe, capture_output=True, check=False).returncode == 0:
                 return
@@ -94,6 +100,7 @@ def _duck(db: Path):
             return con.execute(sql, params).fetchall()
         finally:
             con.close()
+
     return query
 
 
@@ -108,20 +115,25 @@ def _pg(env: dict):
                 return cur.fetchall()
         finally:
             conn.close()
+
     return query
 
 
 def _pick_ids(wh: Warehouse, anomaly_tenant: str | None = None) -> dict:
     last = wh.one("select max(activity_date) from marts.inbox_daily")
     if anomaly_tenant is None:
-        anomaly_tenant = wh.one("select tenant_id from marts.inbox_daily group by 1 order by sum(inbound) desc, 1 "
-                                "limit 1")
-    row = wh.q("select activity_date from marts.kpi_anomalies where tenant_id = ? and is_anomaly "
-               "and activity_date <= ? order by is_adverse desc, abs(anomaly_score) desc limit 1",
-               [anomaly_tenant, last - dt.timedelta(days=1)])
+        anomaly_tenant = wh.one("select tenant_id from marts.inbox_daily group by 1 order by sum(inbound) desc, 1 limit 1")
+    row = wh.q(
+        "select activity_date from marts.kpi_anomalies where tenant_id = ? and is_anomaly "
+        "and activity_date <= ? order by is_adverse desc, abs(anomaly_score) desc limit 1",
+        [anomaly_tenant, last - dt.timedelta(days=1)],
+    )
     day = row[0][0] if row else last - dt.timedelta(days=10)
-    team = wh.one("select team_id from marts.daily_stats where tenant_id = ? and team_id is not null "
-                  "group by 1 order by sum(messages_sent) desc, 1 limit 1", [anomaly_tenant])
+    team = wh.one(
+        "select team_id from marts.daily_stats where tenant_id = ? and team_id is not null "
+        "group by 1 order by sum(messages_sent) desc, 1 limit 1",
+        [anomaly_tenant],
+    )
     brand = wh.one("select brand_id from marts.brand_daily group by 1 order by sum(asset_views) desc, 1 limit 1")
     return {"tenant": anomaly_tenant, "team": team, "brand": brand, "day": day, "last": last}
 
@@ -155,8 +167,9 @@ def pg(pg_env, tmp_path_factory) -> Warehouse:  # noqa: F811
     lake = generate_lake(work / "lake", scale=0.01, seed=7)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "RETAIL_SAAS_", "DBT_"))}
     env.update(su)
-    res = subprocess.run([str(BIN / "retail-saas"), "load-postgres", "--lake", str(lake)], env=env,
-                         capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        [str(BIN / "retail-saas"), "load-postgres", "--lake", str(lake)], env=env, capture_output=True, text=True, check=False
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     denv = dbt_env(work, **env, RETAIL_SAAS_TARGET="postgres", RETAIL_SAAS_LAKE=str(lake))
     run_dbt(["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"], work, env=denv)
@@ -211,10 +224,8 @@ def cli(wh: Warehouse, *args: str, env: dict | None = None) -> Run:
     return Run(int(rc or 0), out.getvalue(), err.getvalue())
 
 
-def report(wh: Warehouse, out: Path, scope: str, period: str, day: dt.date, fmt: str = "csv,pdf",
-           check: bool = True) -> Run:
-    proc = cli(wh, "report", "--scope", scope, "--period", period, "--date", day.isoformat(), "--out", str(out),
-               "--format", fmt)
+def report(wh: Warehouse, out: Path, scope: str, period: str, day: dt.date, fmt: str = "csv,pdf", check: bool = True) -> Run:
+    proc = cli(wh, "report", "--scope", scope, "--period", period, "--date", day.isoformat(), "--out", str(out), "--format", fmt)
     if check:
         assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
@@ -259,8 +270,7 @@ def pages(pdf: Path, name: str) -> list[str]:
     subprocess.run([ppm, "-r", "60", "-png", str(pdf), str(art / "page")], check=True)
     assert sorted(art.glob("page-*.png")), "no pages rendered"
     # -raw: the content stream's order, which is the template's (each card's label, then its value)
-    text = subprocess.run([txt, "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run([txt, "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     _TEXT[pdf] = text.split("\f")
     return _TEXT[pdf]
 
@@ -288,29 +298,29 @@ EXPECTED = {  # label on page 1 -> (mart, date column, numerator, denominator, s
     "tenant": {
         "Messages received": (_sum("inbox_daily", "activity_date", "sum(inbound)", col="tenant_id"), _count),
         "Messages sent": (_sum("inbox_daily", "activity_date", "sum(outbound)", col="tenant_id"), _count),
-        "Average first reply": (_sum("inbox_daily", "activity_date", "sum(response_seconds_sum)",
-                                     "sum(first_replies)", "tenant_id"), _minutes),
-        "Replies within SLA": (_sum("inbox_daily", "activity_date", "sum(sla_met)", "sum(sla_due)", "tenant_id"),
-                               _rate),
-        "Notifications delivered": (_sum("notification_daily", "activity_date", "sum(delivered)", "sum(sent)",
-                                         "tenant_id"), _rate),
+        "Average first reply": (
+            _sum("inbox_daily", "activity_date", "sum(response_seconds_sum)", "sum(first_replies)", "tenant_id"),
+            _minutes,
+        ),
+        "Replies within SLA": (_sum("inbox_daily", "activity_date", "sum(sla_met)", "sum(sla_due)", "tenant_id"), _rate),
+        "Notifications delivered": (_sum("notification_daily", "activity_date", "sum(delivered)", "sum(sent)", "tenant_id"), _rate),
     },
     "team": {
         "Messages sent": (_sum("daily_stats", "activity_date", "sum(messages_sent)", col="team_id"), _count),
         "First replies": (_sum("daily_stats", "activity_date", "sum(first_replies)", col="team_id"), _count),
-        "Average first reply": (_sum("daily_stats", "activity_date", "sum(response_seconds_sum)",
-                                     "sum(first_replies)", "team_id"), _minutes),
+        "Average first reply": (
+            _sum("daily_stats", "activity_date", "sum(response_seconds_sum)", "sum(first_replies)", "team_id"),
+            _minutes,
+        ),
     },
     "brand": {
         "Asset views": (_sum("brand_daily", "activity_date_utc", "sum(asset_views)", col="brand_id"), _count),
-        "Asset downloads": (_sum("brand_daily", "activity_date_utc", "sum(asset_downloads)", col="brand_id"),
-                            _count),
+        "Asset downloads": (_sum("brand_daily", "activity_date_utc", "sum(asset_downloads)", col="brand_id"), _count),
         "Campaign sends": (_sum("brand_daily", "activity_date_utc", "sum(campaign_sends)", col="brand_id"), _count),
     },
     "platform": {
         "Messages handled": (_sum("inbox_daily", "activity_date", "sum(inbound + outbound)"), _count),
-        "Active tenants per day": (_sum("saas_daily", "activity_date_utc", "sum(active_tenants)",
-                                        "count(*)"), _count),
+        "Active tenants per day": (_sum("saas_daily", "activity_date_utc", "sum(active_tenants)", "count(*)"), _count),
     },
 }
 
@@ -325,9 +335,12 @@ def expected_figures(wh: Warehouse, kind: str, scope_id: str | None, start: dt.d
             continue
         out[lbl] = show(float(n) / float(d) if den else float(n))
     if kind == "platform":
-        paying = wh.one("select paying_tenants from marts.saas_daily where activity_date_utc = (select "
-                        "max(activity_date_utc) from marts.saas_daily where activity_date_utc >= ? and "
-                        "activity_date_utc < ?)", [start, end])
+        paying = wh.one(
+            "select paying_tenants from marts.saas_daily where activity_date_utc = (select "
+            "max(activity_date_utc) from marts.saas_daily where activity_date_utc >= ? and "
+            "activity_date_utc < ?)",
+            [start, end],
+        )
         out["Paying tenants (end of period)"] = _count(float(paying))
     return out
 
@@ -337,7 +350,7 @@ def assert_figures_on_page(page: str, figures: dict) -> None:
     for lbl, shown in figures.items():
         i = flat.find(lbl)
         assert i >= 0, f"{lbl!r} not on page 1"
-        assert shown in flat[i + len(lbl): i + len(lbl) + 40], (lbl, shown, flat[i: i + 120])
+        assert shown in flat[i + len(lbl) : i + len(lbl) + 40], (lbl, shown, flat[i : i + 120])
 
 
 def _bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
@@ -373,17 +386,24 @@ def test_tenant_report_page_one(duck, tools, render_root):
     assert_figures_on_page(text[0], expected_figures(duck, "tenant", ids["tenant"], start, end))
     whole = "\n".join(text)
     assert ids["tenant"] not in whole and "tpl_" not in whole and "response_seconds_sum" not in whole
-    others = other_names(duck, [name], "select tenant_name from marts.dim_tenants where tenant_id <> ?",
-                         [ids["tenant"]])
+    others = other_names(duck, [name], "select tenant_name from marts.dim_tenants where tenant_id <> ?", [ids["tenant"]])
     assert others and not [n for n in others if n in whole]
     # the period's anomalies are mentioned, in words, with their day
-    flagged = duck.q("select activity_date, kpi from marts.kpi_anomalies where tenant_id = ? and is_anomaly "
-                     "and activity_date >= ? and activity_date < ? order by is_adverse desc, "
-                     "abs(anomaly_score) desc limit 3", [ids["tenant"], start, end])
+    flagged = duck.q(
+        "select activity_date, kpi from marts.kpi_anomalies where tenant_id = ? and is_anomaly "
+        "and activity_date >= ? and activity_date < ? order by is_adverse desc, "
+        "abs(anomaly_score) desc limit 3",
+        [ids["tenant"], start, end],
+    )
     assert flagged, "the chosen week has no anomaly"
-    words = {"delivery_rate": "notifications were delivered", "message_volume": "messages",
-             "response_time": "first replies took", "sla_compliance": "met the SLA",
-             "binding_failure_rate": "connection attempts failed", "ai_tokens": "AI tokens"}
+    words = {
+        "delivery_rate": "notifications were delivered",
+        "message_volume": "messages",
+        "response_time": "first replies took",
+        "sla_compliance": "met the SLA",
+        "binding_failure_rate": "connection attempts failed",
+        "ai_tokens": "AI tokens",
+    }
     page1 = " ".join(text[0].split())
     for day, kpi in flagged:
         assert f"{day:%A} {day.day} {day:%B}" in page1 and words[kpi] in page1, (day, kpi)
@@ -399,8 +419,10 @@ def test_tenant_archive_holds_the_headline_figures(duck, tools, render_root):
         summary = zf.read(next(n for n in names if n.endswith("/summary.csv"))).decode().splitlines()
     assert len(summary) > 5 and any(n.endswith("/conversations.csv") for n in names)
     start, end = _bounds("week", ids["day"])
-    inbound = duck.one("select sum(inbound) from marts.inbox_daily where tenant_id = ? and activity_date >= ? "
-                       "and activity_date < ?", [ids["tenant"], start, end])
+    inbound = duck.one(
+        "select sum(inbound) from marts.inbox_daily where tenant_id = ? and activity_date >= ? and activity_date < ?",
+        [ids["tenant"], start, end],
+    )
     row = next(r for r in summary if ",messages_received," in r)
     assert float(row.split(",")[6]) == float(inbound)
 
@@ -415,30 +437,49 @@ def test_other_scopes_page_one(duck, tools, render_root, kind):
     assert_figures_on_page(text[0], expected_figures(duck, kind, ids.get(kind), start, end))
     whole = "\n".join(text)
     if kind == "team":
-        name, store = duck.q("select team_name, tenant_name from marts.dim_teams inner join marts.dim_tenants "
-                             "using (tenant_id) where team_id = ?", [ids["team"]])[0]
+        name, store = duck.q(
+            "select team_name, tenant_name from marts.dim_teams inner join marts.dim_tenants using (tenant_id) where team_id = ?",
+            [ids["team"]],
+        )[0]
         page1 = " ".join(text[0].split())
         assert name in page1 and store in page1 and ids["team"] not in whole
         others = other_names(duck, [name, store], "select tenant_name from marts.dim_tenants")
-        others += other_names(duck, [name, store], "select team_name from marts.dim_teams where tenant_id = "
-                              "(select tenant_id from marts.dim_teams where team_id = ?)", [ids["team"]])
+        others += other_names(
+            duck,
+            [name, store],
+            "select team_name from marts.dim_teams where tenant_id = (select tenant_id from marts.dim_teams where team_id = ?)",
+            [ids["team"]],
+        )
     elif kind == "brand":
         name = duck.one("select brand_name from marts.dim_brands where brand_id = ?", [ids["brand"]])
-        retailers = [n for (n,) in duck.q(
-            "select distinct tenant_name from marts.brand_daily inner join marts.dim_tenants using (tenant_id) "
-            "where brand_id = ? and activity_date_utc >= ? and activity_date_utc < ?", [ids["brand"], start, end])]
+        retailers = [
+            n
+            for (n,) in duck.q(
+                "select distinct tenant_name from marts.brand_daily inner join marts.dim_tenants using (tenant_id) "
+                "where brand_id = ? and activity_date_utc >= ? and activity_date_utc < ?",
+                [ids["brand"], start, end],
+            )
+        ]
         assert name in text[0] and any(r in whole for r in retailers) and ids["brand"] not in whole
         others = other_names(duck, [name, *retailers], "select brand_name from marts.dim_brands")
-        others += other_names(duck, [name, *retailers], "select tenant_name from marts.dim_tenants where "
-                              "tenant_id not in (select tenant_id from marts.brand_daily where brand_id = ? and "
-                              "tenant_id is not null)", [ids["brand"]])
+        others += other_names(
+            duck,
+            [name, *retailers],
+            "select tenant_name from marts.dim_tenants where "
+            "tenant_id not in (select tenant_id from marts.brand_daily where brand_id = ? and "
+            "tenant_id is not null)",
+            [ids["brand"]],
+        )
     else:
         for title in ("Module adoption", "Renewals", "Activation funnel", "Churn risk"):
             assert title in whole, title
-        top = duck.one("select tenant_name from marts.tenant_churn_risk inner join marts.dim_tenants "
-                       "using (tenant_id) where scoring_date = (select max(scoring_date) from "
-                       "marts.tenant_churn_risk where scoring_date <= ?) order by churn_risk_score desc, "
-                       "tenant_id limit 1", [end])
+        top = duck.one(
+            "select tenant_name from marts.tenant_churn_risk inner join marts.dim_tenants "
+            "using (tenant_id) where scoring_date = (select max(scoring_date) from "
+            "marts.tenant_churn_risk where scoring_date <= ?) order by churn_risk_score desc, "
+            "tenant_id limit 1",
+            [end],
+        )
         assert top in whole
         others = []
     assert not [n for n in others if n in whole]
@@ -476,10 +517,11 @@ def test_bug_date_after_the_data_is_an_error(wh, tmp_path):
 def test_bug_renewal_rate_of_a_running_month(wh, tools, render_root):
     """renewal_rate is null for a month not complete (mart) and said so in the platform report."""
     as_of = wh.one("select max(as_of_date_utc) from intermediate.int_as_of") if wh.name == "duckdb" else None
-    last_month = wh.one("select max(due_month) from marts.subscription_renewals where due_month <= ?",
-                        [wh.ids["last"]])
-    assert wh.one("select count(*) from marts.subscription_renewals where due_month = ? and renewal_rate "
-                  "is not null", [last_month]) == 0
+    last_month = wh.one("select max(due_month) from marts.subscription_renewals where due_month <= ?", [wh.ids["last"]])
+    assert (
+        wh.one("select count(*) from marts.subscription_renewals where due_month = ? and renewal_rate is not null", [last_month])
+        == 0
+    )
     assert wh.one("select count(*) from marts.subscription_renewals where renewal_rate is not null") > 0
     if as_of is not None:
         assert last_month.month == as_of.month
@@ -514,9 +556,24 @@ def test_bug_junk_database(wh, tmp_path):
         env = dict(wh.env, PGDATABASE="no_such_database_here")
         needle = "no_such_database_here"
     # a real process: nothing but one line reaches the user
-    proc = subprocess.run([str(BIN / "retail-saas"), "report", "--scope", "platform", "--period", "week", "--date",
-                           wh.ids["day"].isoformat(), "--out", str(tmp_path / "o")], env=env, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [
+            str(BIN / "retail-saas"),
+            "report",
+            "--scope",
+            "platform",
+            "--period",
+            "week",
+            "--date",
+            wh.ids["day"].isoformat(),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     one_line_error(Run(proc.returncode, proc.stdout, proc.stderr), needle)
 
 
@@ -541,8 +598,7 @@ def _deliver(wh, tmp_path, schedule_text, as_of, env=None, dry_run=True):
 def test_bug_deliver_id_cannot_leave_out(wh, tmp_path, ident):
     outside = Path("/tmp/x")
     before = outside.exists()
-    proc = _deliver(wh, tmp_path, SCHEDULE.format(id=ident, scope=f"tenant:{wh.ids['tenant']}"),
-                    wh.ids["day"])
+    proc = _deliver(wh, tmp_path, SCHEDULE.format(id=ident, scope=f"tenant:{wh.ids['tenant']}"), wh.ids["day"])
     one_line_error(proc, "report #1", "id")
     assert outside.exists() == before
     assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()] if (tmp_path / "out").exists() else True
@@ -561,8 +617,9 @@ def test_bug_schedule_recipients_as_a_string(wh, tmp_path):
 def test_bug_schedule_checked_before_anything_is_sent(wh, tmp_path, smtp):
     """A bad second entry stops the run before the good first one is rendered or sent."""
     port, wait_for = smtp
-    text = (SCHEDULE.format(id="good", scope=f"tenant:{wh.ids['tenant']}")
-            + SCHEDULE.format(id="bad", scope="platform").replace('["ops@example.com"]', '"ops@example.com"'))
+    text = SCHEDULE.format(id="good", scope=f"tenant:{wh.ids['tenant']}") + SCHEDULE.format(id="bad", scope="platform").replace(
+        '["ops@example.com"]', '"ops@example.com"'
+    )
     env = dict(wh.env, RETAIL_SAAS_SMTP_HOST="127.0.0.1", RETAIL_SAAS_SMTP_PORT=str(port))
     one_line_error(_deliver(wh, tmp_path, text, wh.ids["day"], env=env, dry_run=False), "report #2 (id 'bad')")
     assert wait_for(0) == [] and not (tmp_path / "schedule.toml.ledger.jsonl").exists()
@@ -571,8 +628,7 @@ def test_bug_schedule_checked_before_anything_is_sent(wh, tmp_path, smtp):
 
 def test_bug_corrupt_ledger_line_is_named(wh, tmp_path):
     ledger = tmp_path / "schedule.toml.ledger.jsonl"
-    ledger.write_text('{"entry": "a", "period": "week", "period_start": "2026-01-05", "outcome": "sent"}\n'
-                      '{"entry": "b", "per\n')
+    ledger.write_text('{"entry": "a", "period": "week", "period_start": "2026-01-05", "outcome": "sent"}\n{"entry": "b", "per\n')
     proc = _deliver(wh, tmp_path, SCHEDULE.format(id="a", scope="platform"), wh.ids["day"])
     one_line_error(proc, str(ledger), "line 2")
 
@@ -606,8 +662,10 @@ def _duckdb_filter_leak_count(ids) -> None:
     from retail_saas.reports.warehouse import DuckDBReader
 
     with DuckDBReader(os.environ.get("_unused", "") or _duck_path(), Scope("tenant", ids["tenant"])) as r:
-        leaks = sum(r.rows(f"select count(*) as n from {r.rel(m)} where tenant_id <> ?", [ids["tenant"]])[0]["n"]
-                    for m in ("inbox_daily", "notification_daily", "kpi_anomalies", "daily_stats", "brand_daily"))
+        leaks = sum(
+            r.rows(f"select count(*) as n from {r.rel(m)} where tenant_id <> ?", [ids["tenant"]])[0]["n"]
+            for m in ("inbox_daily", "notification_daily", "kpi_anomalies", "daily_stats", "brand_daily")
+        )
         assert r.rows(f"select count(*) as n from {r.rel('saas_daily')}")[0]["n"] == 0  # platform level
     assert leaks == 0
 
@@ -628,8 +686,7 @@ def _rls_leak_count(wh: Warehouse, ids: dict) -> None:
 
     login = login_name(Scope("tenant", ids["tenant"]))
     # the report's login holds exactly the report's scope (read as the superuser: the login may not)
-    assert wh.q("select level, tenant_id from access.user_scopes where login = ?", [login]) == [
-        ("retailer", ids["tenant"])]
+    assert wh.q("select level, tenant_id from access.user_scopes where login = ?", [login]) == [("retailer", ids["tenant"])]
     env = {k: v for k, v in wh.env.items() if k.startswith("PG")}
     conn = connect(env)
     conn.autocommit = True
@@ -655,8 +712,7 @@ def _rls_leak_count(wh: Warehouse, ids: dict) -> None:
     finally:
         conn.close()
     assert leaks == 0 and own > 0
-    rows = wh.q("select command, scope, outcome from audit.report_exports where scope = ?",
-                [f"tenant:{ids['tenant']}"])
+    rows = wh.q("select command, scope, outcome from audit.report_exports where scope = ?", [f"tenant:{ids['tenant']}"])
     assert ("report", f"tenant:{ids['tenant']}", "written") in rows
 
 
@@ -691,6 +747,7 @@ def smtp():
             time.sleep(0.05)
         time.sleep(0.2)
         return sink.messages
+
     try:
         yield port, wait_for
     finally:
@@ -702,8 +759,9 @@ def test_deliver_sends_once_records_and_skips_no_data(wh, tools, tmp_path, smtp)
 
     port, wait_for = smtp
     ids = wh.ids
-    text = (SCHEDULE.format(id="store-weekly", scope=f"tenant:{ids['tenant']}")
-            + SCHEDULE.format(id="ghost-weekly", scope="tenant:ten_99999").replace("weekly\"\n", "weekly\"\n"))
+    text = SCHEDULE.format(id="store-weekly", scope=f"tenant:{ids['tenant']}") + SCHEDULE.format(
+        id="ghost-weekly", scope="tenant:ten_99999"
+    ).replace('weekly"\n', 'weekly"\n')
     env = dict(wh.env, RETAIL_SAAS_SMTP_HOST="127.0.0.1", RETAIL_SAAS_SMTP_PORT=str(port))
     as_of = ids["day"] + dt.timedelta(days=7)
     proc = _deliver(wh, tmp_path, text, as_of, env=env, dry_run=False)
@@ -717,8 +775,7 @@ def test_deliver_sends_once_records_and_skips_no_data(wh, tools, tmp_path, smtp)
     assert name in mail["Subject"]
     assert "ghost-weekly" in proc.stdout and "skipped" in proc.stdout
     ledger = [json.loads(line) for line in (tmp_path / "schedule.toml.ledger.jsonl").read_text().splitlines()]
-    assert {(r["entry"], r["outcome"].split(":")[0]) for r in ledger} == {("store-weekly", "sent"),
-                                                                          ("ghost-weekly", "skipped")}
+    assert {(r["entry"], r["outcome"].split(":")[0]) for r in ledger} == {("store-weekly", "sent"), ("ghost-weekly", "skipped")}
     again = _deliver(wh, tmp_path, text, as_of, env=env, dry_run=False)
     assert again.returncode == 0 and "already sent" in again.stdout
     assert len(wait_for(2)) == 1
@@ -738,8 +795,7 @@ def test_periods_and_scopes():
     assert (week.start, week.end, week.label) == (dt.date(2026, 10, 12), dt.date(2026, 10, 19), "2026-W42")
     assert week.previous().start == dt.date(2026, 10, 5)
     month = Period.containing("month", dt.date(2026, 3, 31))
-    assert (month.start, month.end, month.previous().start) == (dt.date(2026, 3, 1), dt.date(2026, 4, 1),
-                                                                 dt.date(2026, 2, 1))
+    assert (month.start, month.end, month.previous().start) == (dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 2, 1))
     for bad in ["tenant:", "shop:1", "tenant:x' or '1'='1", "team:a b"]:
         with pytest.raises(ValueError):
             Scope.parse(bad)

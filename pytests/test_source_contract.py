@@ -39,8 +39,7 @@ def lake_copy(tmp_path):
 
 
 def build_base(tmp_path, lake, model):
-    env = dbt_env(tmp_path, RETAIL_SAAS_LAKE=str(lake),
-                  RETAIL_SAAS_LAKE_FORMAT="csv")
+    env = dbt_env(tmp_path, RETAIL_SAAS_LAKE=str(lake), RETAIL_SAAS_LAKE_FORMAT="csv")
     return run_dbt(["run", "-s", model], tmp_path, env=env, check=False)
 
 

@@ -63,8 +63,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 SPARK_VENV = REPO / ".venv-spark"
 SPARK_LOCK = REPO / "requirements-spark.lock"
 SCALE = 0.005
-BUILD = ["build", "-s", "+path:models/marts",
-         "--exclude-resource-type", "test", "unit_test"]
+BUILD = ["build", "-s", "+path:models/marts", "--exclude-resource-type", "test", "unit_test"]
 LAST = 90  # the scenario's last day (the generated lake has 90)
 INCREMENTAL = ["fct_events", "crm_daily", "automation_daily"]
 INCR_SELECT = [f"+{m}" for m in INCREMENTAL]
@@ -96,9 +95,10 @@ def ensure_java() -> None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         _unavailable("no java and no root apt-get to install it")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update", "-q"],
-                ["apt-get", "install", "-y", "-q", "--no-install-recommends",
-                 "openjdk-17-jre-headless"]):
+    for cmd in (
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "openjdk-17-jre-headless"],
+    ):
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             _unavailable(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
@@ -117,14 +117,13 @@ def ensure_spark_venv() -> Path:
     uv = BIN / "uv"
     if not uv.exists():
         _unavailable("uv is not in the main venv (scripts/setup.sh)")
-    for cmd in ([str(uv), "venv", "--allow-existing", "-q", "-p",
-                 sys.executable, str(SPARK_VENV)],
-                [str(uv), "pip", "install", "-q", "--python",
-                 str(SPARK_VENV / "bin" / "python"), "-r", str(SPARK_LOCK)]):
+    for cmd in (
+        [str(uv), "venv", "--allow-existing", "-q", "-p", sys.executable, str(SPARK_VENV)],
+        [str(uv), "pip", "install", "-q", "--python", str(SPARK_VENV / "bin" / "python"), "-r", str(SPARK_LOCK)],
+    ):
         proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
         if proc.returncode != 0:
-            _unavailable(f"installing the Spark extra failed:\n"
-                         f"{' '.join(cmd)}\n{proc.stderr[-3000:]}")
+            _unavailable(f"installing the Spark extra failed:\n{' '.join(cmd)}\n{proc.stderr[-3000:]}")
     for old in SPARK_VENV.glob(".installed-*"):
         old.unlink()
     stamp.touch()
@@ -145,8 +144,7 @@ def _empty_days(lake: Path, out: Path, day: int) -> Path:
 
     start = batches.lake_start(lake)
     hour = batches.HOUR_US
-    epoch = int((start - batches.dt.datetime(1970, 1, 1)).total_seconds()
-                * 1e6)
+    epoch = int((start - batches.dt.datetime(1970, 1, 1)).total_seconds() * 1e6)
     lo = epoch + (day - 3) * batches.US_PER_DAY + hour
     hi = epoch + (day - 1) * batches.US_PER_DAY + 12 * hour
     landed = epoch + day * batches.US_PER_DAY - 500_000
@@ -158,21 +156,19 @@ def _empty_days(lake: Path, out: Path, day: int) -> Path:
             continue
         t = batches._us(table, spec.time_col)
         pick = np.flatnonzero((t >= lo) & (t < hi))
-        column, value = batches._BREAK.get(name, (
-            "status" if "status" in table.column_names else "action",
-            "BROKEN"))
+        column, value = batches._BREAK.get(name, ("status" if "status" in table.column_names else "action", "BROKEN"))
         assert column in table.column_names, (name, column)
         copies = table.take(pa.array(pick))
         idx = copies.schema.get_field_index(column)
-        copies = copies.set_column(idx, column, pa.array(
-            [value] * len(pick), copies.schema.field(idx).type))
+        copies = copies.set_column(idx, column, pa.array([value] * len(pick), copies.schema.field(idx).type))
         idx = copies.schema.get_field_index(LOADED_AT)
-        copies = copies.set_column(idx, LOADED_AT, pc.cast(pa.array(
-            [landed] * len(pick), pa.int64()), pa.timestamp("us")).cast(
-                copies.schema.field(idx).type))
+        copies = copies.set_column(
+            idx,
+            LOADED_AT,
+            pc.cast(pa.array([landed] * len(pick), pa.int64()), pa.timestamp("us")).cast(copies.schema.field(idx).type),
+        )
         tables[name] = pa.concat_tables([table, copies.cast(table.schema)])
-    return batches._write(out, tables, dict(batches._manifest(lake),
-                                            empty_days_day=day))
+    return batches._write(out, tables, dict(batches._manifest(lake), empty_days_day=day))
 
 
 @pytest.fixture(scope="module")
@@ -196,8 +192,7 @@ def scenario(work) -> Path:
     t0 = time.monotonic()
     lake = generate_lake(work / "lake", scale=SCALE)
     late = batches.hold_back_late(lake, work / "late", day=LAST, share=0.5)
-    storm = batches.redelivery_storm(late, work / "storm", day=LAST,
-                                     share=0.25)
+    storm = batches.redelivery_storm(late, work / "storm", day=LAST, share=0.25)
     out = _empty_days(storm, work / "scenario", day=LAST)
     for day in (LAST - 1, LAST):
         batches.lake_as_of(out, work / f"day{day}", day)
@@ -215,42 +210,43 @@ def duckdb_builds(work, scenario) -> dict[int, Path]:
     """DuckDB full builds: every mart on day LAST-1, the incremental marts
     and their ancestors on day LAST."""
     out = {}
-    for day, args in ((LAST - 1, BUILD),
-                      (LAST, ["build", "-s", *INCR_SELECT, "--resource-type",
-                              "seed", "--resource-type", "model"])):
+    for day, args in (
+        (LAST - 1, BUILD),
+        (LAST, ["build", "-s", *INCR_SELECT, "--resource-type", "seed", "--resource-type", "model"]),
+    ):
         t0 = time.monotonic()
         dk = work / f"duckdb{day}"
         dk.mkdir(exist_ok=True)
-        run_dbt(args, dk, env=dbt_env(
-            dk, RETAIL_SAAS_LAKE=str(work / f"day{day}")))
+        run_dbt(args, dk, env=dbt_env(dk, RETAIL_SAAS_LAKE=str(work / f"day{day}")))
         TIMINGS[f"duckdb build day {day}"] = time.monotonic() - t0
         out[day] = dk
     return out
 
 
-def _spark(dbt: Path, args: list[str], sp: Path, what: str,
-           timeout: int = 900) -> None:
+def _spark(dbt: Path, args: list[str], sp: Path, what: str, timeout: int = 900) -> None:
     """dbt on Spark, its lake the folder sp/lake; fails on any error."""
-    env = dbt_env(sp, RETAIL_SAAS_TARGET="spark",
-                  RETAIL_SAAS_LAKE=str(sp / "lake"),
-                  RETAIL_SAAS_SPARK_DIR=str(sp / "spark"))
+    env = dbt_env(sp, RETAIL_SAAS_TARGET="spark", RETAIL_SAAS_LAKE=str(sp / "lake"), RETAIL_SAAS_SPARK_DIR=str(sp / "spark"))
     t0 = time.monotonic()
     proc = subprocess.run(
-        [str(dbt), *args, "--target-path", str(sp / "target"),
-         "--log-path", str(sp / "logs")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+        [str(dbt), *args, "--target-path", str(sp / "target"), "--log-path", str(sp / "logs")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     TIMINGS[f"spark {what}"] = time.monotonic() - t0
-    failed = [u for u, s in _results(sp / "target").items()
-              if s not in ("success", "pass")] \
-        if (sp / "target" / "run_results.json").exists() else ["(no run)"]
+    failed = (
+        [u for u, s in _results(sp / "target").items() if s not in ("success", "pass")]
+        if (sp / "target" / "run_results.json").exists()
+        else ["(no run)"]
+    )
     if proc.returncode != 0 or failed:
-        errors = [ln for ln in proc.stdout.splitlines()
-                  if "Error" in ln or "ERROR" in ln or "FAIL" in ln][:40]
-        pytest.fail(f"dbt {what} on spark failed ({failed[:20]}):\n"
-                    + "\n".join(errors) + "\n" + proc.stdout[-3000:])
-    assert not (REPO / "metastore_db").exists() \
-        and not (REPO / "spark-warehouse").exists(), \
+        errors = [ln for ln in proc.stdout.splitlines() if "Error" in ln or "ERROR" in ln or "FAIL" in ln][:40]
+        pytest.fail(f"dbt {what} on spark failed ({failed[:20]}):\n" + "\n".join(errors) + "\n" + proc.stdout[-3000:])
+    assert not (REPO / "metastore_db").exists() and not (REPO / "spark-warehouse").exists(), (
         "spark wrote its metastore or warehouse into the working tree"
+    )
 
 
 def _land(work: Path, sp: Path, day: int) -> None:
@@ -276,13 +272,9 @@ def _spark_rows(table_dir: Path, node: dict):
     import pyarrow.dataset as ds
 
     parts = sorted(p.name.split("=")[0] for p in table_dir.glob("*=*"))
-    assert list(table_dir.glob("*.parquet")) or parts, \
-        f"no parquet files in {table_dir}"
-    partitioning = ds.partitioning(
-        pa.schema([(parts[0], pa.date32())]), flavor="hive") \
-        if parts else None
-    table = ds.dataset(table_dir, format="parquet",
-                       partitioning=partitioning).to_table()
+    assert list(table_dir.glob("*.parquet")) or parts, f"no parquet files in {table_dir}"
+    partitioning = ds.partitioning(pa.schema([(parts[0], pa.date32())]), flavor="hive") if parts else None
+    table = ds.dataset(table_dir, format="parquet", partitioning=partitioning).to_table()
     names = table.column_names
     if parts:
         order = [c for c in node["columns"] if c in names]
@@ -300,15 +292,12 @@ def _compare(sp: Path, dk_dir: Path, marts: list[dict]) -> tuple[list, dict]:
     report, problems = [], {}
     try:
         for node in marts:
-            cols_sp, rows_sp = _spark_rows(
-                warehouse / f"{node['schema']}.db" / node["alias"], node)
-            res = dk.execute(
-                f'select * from "{node["schema"]}"."{node["alias"]}"')
+            cols_sp, rows_sp = _spark_rows(warehouse / f"{node['schema']}.db" / node["alias"], node)
+            res = dk.execute(f'select * from "{node["schema"]}"."{node["alias"]}"')
             cols_dk = [d[0] for d in res.description]
             rows_dk = res.fetchall()
             diff = compare_rows(cols_sp, rows_sp, cols_dk, rows_dk)
-            report.append(f"{'DIFF' if diff else 'same'} {node['name']}: "
-                          f"{len(rows_dk)} rows")
+            report.append(f"{'DIFF' if diff else 'same'} {node['name']}: {len(rows_dk)} rows")
             if diff:
                 problems[node["name"]] = diff
     finally:
@@ -318,14 +307,12 @@ def _compare(sp: Path, dk_dir: Path, marts: list[dict]) -> tuple[list, dict]:
 
 def _problems(problems: dict) -> str:
     # compare_rows labels its sides postgres/duckdb: here spark/duckdb
-    return "\n".join(f"{m}:\n  " + "\n  ".join(p).replace("postgres", "spark")
-                     for m, p in problems.items())
+    return "\n".join(f"{m}:\n  " + "\n  ".join(p).replace("postgres", "spark") for m, p in problems.items())
 
 
 def _marts(sp: Path) -> list[dict]:
     manifest = json.loads((sp / "target" / "manifest.json").read_text())
-    return [n for n in compared_models(manifest)
-            if n["original_file_path"].startswith("models/marts/")]
+    return [n for n in compared_models(manifest) if n["original_file_path"].startswith("models/marts/")]
 
 
 def test_spark_marts_match_duckdb(duckdb_builds, spark_build):
@@ -342,15 +329,16 @@ def test_spark_marts_match_duckdb(duckdb_builds, spark_build):
 
 def test_spark_data_tests(spark_build, spark_dbt):
     """The data tests of the marts pass on Spark (day LAST-1)."""
-    _spark(spark_dbt, ["test", "-s", "path:models/marts",
-                       "--exclude", *NOT_ON_SPARK,
-                       "--exclude-resource-type", "unit_test"],
-           spark_build, "test marts")
+    _spark(
+        spark_dbt,
+        ["test", "-s", "path:models/marts", "--exclude", *NOT_ON_SPARK, "--exclude-resource-type", "unit_test"],
+        spark_build,
+        "test marts",
+    )
     assert len(_results(spark_build / "target")) >= 100
 
 
-def test_spark_incremental_equals_full_refresh(work, scenario, spark_build,
-                                               spark_dbt, duckdb_builds):
+def test_spark_incremental_equals_full_refresh(work, scenario, spark_build, spark_dbt, duckdb_builds):
     """Day LAST lands; an incremental run on Spark gives the incremental
     marts of DuckDB's full build of day LAST (emptied dates included)."""
     import duckdb
@@ -360,38 +348,33 @@ def test_spark_incremental_equals_full_refresh(work, scenario, spark_build,
     _spark(spark_dbt, ["run", "-s", *INCR_SELECT], sp, "incremental run")
     for name in INCREMENTAL:
         ran = next((sp / "target" / "run").rglob(f"{name}.sql")).read_text()
-        assert "insert overwrite table" in ran.lower(), \
-            f"{name} was not written incrementally:\n{ran[:500]}"
+        assert "insert overwrite table" in ran.lower(), f"{name} was not written incrementally:\n{ran[:500]}"
     marts = [n for n in _marts(sp) if n["name"] in INCREMENTAL]
     assert len(marts) == len(INCREMENTAL)
     # the scenario empties a whole date (UTC and tenant-local) that held
     # rows the day before: insert_overwrite alone would keep them
-    emptied = str(batches.lake_start(scenario).date()
-                  + batches.dt.timedelta(days=LAST - 2))
+    emptied = str(batches.lake_start(scenario).date() + batches.dt.timedelta(days=LAST - 2))
     counts = {}
     for day in (LAST - 1, LAST):
-        con = duckdb.connect(str(duckdb_builds[day] / "dbt.duckdb"),
-                             read_only=True)
+        con = duckdb.connect(str(duckdb_builds[day] / "dbt.duckdb"), read_only=True)
         try:
             for node in marts:
-                col = "activity_date_utc" if node["name"] == "fct_events" \
-                    else "activity_date"
+                col = "activity_date_utc" if node["name"] == "fct_events" else "activity_date"
                 counts[node["name"], day] = con.execute(
-                    f'select count(*) from "{node["schema"]}".'
-                    f'"{node["alias"]}" where {col} = date \'{emptied}\''
+                    f'select count(*) from "{node["schema"]}"."{node["alias"]}" where {col} = date \'{emptied}\''
                 ).fetchone()[0]
         finally:
             con.close()
-    assert counts["fct_events", LAST - 1] > 0 \
-        and not any(counts[m, LAST] for m in INCREMENTAL), \
+    assert counts["fct_events", LAST - 1] > 0 and not any(counts[m, LAST] for m in INCREMENTAL), (
         f"{emptied} not emptied by the scenario: {counts}"
+    )
     report, problems = _compare(sp, duckdb_builds[LAST], marts)
     print("\nincremental:\n" + "\n".join(report))
-    _spark(spark_dbt, ["test", "-s", *INCREMENTAL, "--exclude",
-                       "int_activities_unioned", *NOT_ON_SPARK,
-                       "--exclude-resource-type", "unit_test"],
-           sp, "test incremental marts")
-    print("timings: " + ", ".join(f"{k} {v:.1f}s"
-                                  for k, v in TIMINGS.items()))
-    assert not problems, ("spark incremental differs from the duckdb full "
-                          "build:\n" + _problems(problems))
+    _spark(
+        spark_dbt,
+        ["test", "-s", *INCREMENTAL, "--exclude", "int_activities_unioned", *NOT_ON_SPARK, "--exclude-resource-type", "unit_test"],
+        sp,
+        "test incremental marts",
+    )
+    print("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in TIMINGS.items()))
+    assert not problems, "spark incremental differs from the duckdb full build:\n" + _problems(problems)

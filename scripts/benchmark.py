@@ -75,8 +75,7 @@ def _timed(cmd: list[str], env: dict, kind: str) -> float:
     """Run cmd, return its wall time; record its own peak RSS under `kind`
     (os.wait4 gives the rusage of that one child, not of every child)."""
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     returncode = proc.returncode = os.waitstatus_to_exitcode(status)
@@ -88,10 +87,14 @@ def _timed(cmd: list[str], env: dict, kind: str) -> float:
 
 
 def _dbt(work: Path, db: Path, lake: Path, *args: str) -> float:
-    env = dict(os.environ, DBT_PROFILES_DIR=str(ROOT), RETAIL_SAAS_TARGET="duckdb",
-               RETAIL_SAAS_DUCKDB_PATH=str(db), RETAIL_SAAS_LAKE=str(lake))
-    return _timed([str(BIN / "dbt"), *args, "--target-path", str(work / "target"),
-                   "--log-path", str(work / "logs")], env, "dbt")
+    env = dict(
+        os.environ,
+        DBT_PROFILES_DIR=str(ROOT),
+        RETAIL_SAAS_TARGET="duckdb",
+        RETAIL_SAAS_DUCKDB_PATH=str(db),
+        RETAIL_SAAS_LAKE=str(lake),
+    )
+    return _timed([str(BIN / "dbt"), *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")], env, "dbt")
 
 
 def _scan(lake: Path) -> float:
@@ -116,12 +119,12 @@ def _dashboard(db: Path, lake: Path, repeats: int) -> dict[str, float]:
     con.execute("set TimeZone = 'UTC'")
     tenant, end = con.execute(
         "select tenant_id, max(activity_date) from marts.inbox_daily group by tenant_id "
-        "order by sum(inbound + outbound) desc limit 1").fetchone()
+        "order by sum(inbound + outbound) desc limit 1"
+    ).fetchone()
     start = con.execute("select cast(? as date) - interval 30 day", [end]).fetchone()[0].date()
     raw_sql = DASH_RAW.format(lake=lake)
     out = {}
-    for name, query, params in (("mart", DASH_MART, [tenant, start, end]),
-                                ("raw", raw_sql, [tenant, tenant, start, end])):
+    for name, query, params in (("mart", DASH_MART, [tenant, start, end]), ("raw", raw_sql, [tenant, tenant, start, end])):
         con.execute(query, params).fetchall()  # warm
         samples = []
         for _ in range(repeats):
@@ -146,8 +149,10 @@ def _machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     import duckdb
 
-    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, DuckDB {duckdb.__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}"
+    )
 
 
 def main() -> int:
@@ -163,11 +168,13 @@ def main() -> int:
     work.mkdir(parents=True)
     lake, current = work / "lake", work / "current"
     t0 = time.monotonic()
-    _timed([str(BIN / "retail-saas"), "generate", "--scale", str(args.scale), "--seed", "42",
-            "--out", str(lake)], dict(os.environ), "generate")
+    _timed(
+        [str(BIN / "retail-saas"), "generate", "--scale", str(args.scale), "--seed", "42", "--out", str(lake)],
+        dict(os.environ),
+        "generate",
+    )
     gen = time.monotonic() - t0
-    rows = sum(__import__("pyarrow.parquet", fromlist=["x"]).ParquetFile(f).metadata.num_rows
-               for f in lake.glob("*/*.parquet"))
+    rows = sum(__import__("pyarrow.parquet", fromlist=["x"]).ParquetFile(f).metadata.num_rows for f in lake.glob("*/*.parquet"))
 
     scan = min(_scan(lake) for _ in range(3))
 
@@ -197,25 +204,42 @@ def main() -> int:
         ("generate", f"{gen:.1f} s, peak {PEAKS_GB['generate']:.2f} GB", ""),
         ("lake scan (floor)", f"{scan:.2f} s", ""),
         ("full dbt run", f"{full:.1f} s = {full / scan:.0f}x scan", f"<= 4x scan: {verdict(full <= 4 * scan)}"),
-        ("incremental day", f"{incr:.1f} s = {incr / full:.0%} of full",
-         f"<= 10%: {verdict(incr <= 0.1 * full)}"),
+        ("incremental day", f"{incr:.1f} s = {incr / full:.0%} of full", f"<= 10%: {verdict(incr <= 0.1 * full)}"),
         ("peak memory (dbt)", f"{peak_gb:.2f} GB", f"<= 4 GB: {verdict(peak_gb <= 4)}"),
-        ("dashboard, marts p50/p95", f"{dash['mart_p50'] * 1e3:.1f} / {dash['mart_p95'] * 1e3:.1f} ms",
-         f"p95 < 50 ms: {verdict(dash['mart_p95'] < 0.05)}"),
-        ("dashboard, raw p50/p95", f"{dash['raw_p50'] * 1e3:.1f} / {dash['raw_p95'] * 1e3:.1f} ms",
-         f"marts >= 100x faster (p50 {dash['raw_p50'] / dash['mart_p50']:.0f}x): "
-         f"{verdict(dash['raw_p50'] >= 100 * dash['mart_p50'])}"),
+        (
+            "dashboard, marts p50/p95",
+            f"{dash['mart_p50'] * 1e3:.1f} / {dash['mart_p95'] * 1e3:.1f} ms",
+            f"p95 < 50 ms: {verdict(dash['mart_p95'] < 0.05)}",
+        ),
+        (
+            "dashboard, raw p50/p95",
+            f"{dash['raw_p50'] * 1e3:.1f} / {dash['raw_p95'] * 1e3:.1f} ms",
+            f"marts >= 100x faster (p50 {dash['raw_p50'] / dash['mart_p50']:.0f}x): "
+            f"{verdict(dash['raw_p50'] >= 100 * dash['mart_p50'])}",
+        ),
     ]
-    lines = [f"## Scale {args.scale:g}", "", f"Machine: {_machine()}.", f"Run: {time.strftime('%Y-%m-%d %H:%M')}.",
-             "", "| measure | figure | target |", "|---|---|---|"]
+    lines = [
+        f"## Scale {args.scale:g}",
+        "",
+        f"Machine: {_machine()}.",
+        f"Run: {time.strftime('%Y-%m-%d %H:%M')}.",
+        "",
+        "| measure | figure | target |",
+        "|---|---|---|",
+    ]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in table]
     section = "\n".join(lines) + "\n"
     print(section)
 
     out = Path(args.out)
-    text = out.read_text() if out.exists() else (
-        "# Benchmark\n\nWritten by `scripts/benchmark.py` (README \"Benchmark\"). One section per scale, "
-        "the latest run of that scale.\n\n")
+    text = (
+        out.read_text()
+        if out.exists()
+        else (
+            '# Benchmark\n\nWritten by `scripts/benchmark.py` (README "Benchmark"). One section per scale, '
+            "the latest run of that scale.\n\n"
+        )
+    )
     text = re.sub(rf"## Scale {re.escape(f'{args.scale:g}')}\n.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip()
     out.write_text(text + "\n\n" + section)
     return 0

@@ -93,13 +93,20 @@ def setup(work: Path, scale: float, sessions: int, reuse: bool) -> tuple[dict, l
         lake = work / f"lake_{scale}"
         if not (lake / "_generator_manifest.json").exists():
             t0 = time.monotonic()
-            _run([str(BIN / "retail-saas"), "generate", "--scale", str(scale), "--seed", "42",
-                  "--out", str(lake)], dict(os.environ))
+            _run(
+                [str(BIN / "retail-saas"), "generate", "--scale", str(scale), "--seed", "42", "--out", str(lake)], dict(os.environ)
+            )
             print(f"lake generated in {time.monotonic() - t0:.0f}s", flush=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "RETAIL_SAAS_"))}
-        env.update(su, PGDATABASE=db, PGUSER=dbt_user, PGPASSWORD=pw,
-                   RETAIL_SAAS_LAKE=str(lake), RETAIL_SAAS_TARGET="postgres",
-                   DBT_PROFILES_DIR=str(ROOT))
+        env.update(
+            su,
+            PGDATABASE=db,
+            PGUSER=dbt_user,
+            PGPASSWORD=pw,
+            RETAIL_SAAS_LAKE=str(lake),
+            RETAIL_SAAS_TARGET="postgres",
+            DBT_PROFILES_DIR=str(ROOT),
+        )
         t0 = time.monotonic()
         _run([str(BIN / "retail-saas"), "load-postgres", "--lake", str(lake)], env)
         print(f"loaded in {time.monotonic() - t0:.0f}s", flush=True)
@@ -112,8 +119,9 @@ def setup(work: Path, scale: float, sessions: int, reuse: bool) -> tuple[dict, l
     admin = connect(dbt_env)
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute("select tenant_id from marts.inbox_daily group by 1 "
-                    "order by sum(inbound + outbound) desc, 1 limit %s", (sessions,))
+        cur.execute(
+            "select tenant_id from marts.inbox_daily group by 1 order by sum(inbound + outbound) desc, 1 limit %s", (sessions,)
+        )
         tenants = [r[0] for r in cur.fetchall()]
         cur.execute("select max(activity_date) from marts.inbox_daily")
         end = cur.fetchone()[0]
@@ -142,8 +150,7 @@ class Session(threading.Thread):
     """One retailer: its own login and connection; a dashboard every
     `interval` seconds (0 = back to back) until `stop_at`."""
 
-    def __init__(self, env: dict, login: str, pw: str, tenant: str, interval: float,
-                 stop_at: float):
+    def __init__(self, env: dict, login: str, pw: str, tenant: str, interval: float, stop_at: float):
         super().__init__(daemon=True)
         self.env, self.login, self.pw, self.tenant = env, login, pw, tenant
         self.interval, self.stop_at = interval, stop_at
@@ -194,22 +201,27 @@ def drive(env: dict, logins: list, interval: float, seconds: float) -> dict:
     errors = [e for t in threads for e in t.errors]
     n = len(samples)
     return {
-        "sessions": len(logins), "dashboards": n, "per_s": n / wall if wall else 0,
+        "sessions": len(logins),
+        "dashboards": n,
+        "per_s": n / wall if wall else 0,
         "p50": statistics.median(samples) if n else float("nan"),
         "p95": samples[min(n - 1, round(0.95 * (n - 1)))] if n else float("nan"),
         "max": samples[-1] if n else float("nan"),
-        "errors": len(errors), "error_kinds": sorted(set(errors))[:5],
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:5],
         "foreign_rows": sum(t.foreign_rows for t in threads),
         "rows": sum(t.rows for t in threads),
     }
 
 
 def _line(r: dict) -> str:
-    return (f"{r['sessions']:>3} sessions: {r['dashboards']:>6} dashboards, "
-            f"{r['per_s']:6.1f}/s, p50 {r['p50'] * 1e3:6.1f} ms, p95 {r['p95'] * 1e3:6.1f} ms, "
-            f"max {r['max'] * 1e3:6.1f} ms, errors {r['errors']}, "
-            f"rows {r['rows'] / max(1, r['dashboards']):.0f}/dashboard, "
-            f"of another tenant {r['foreign_rows']}")
+    return (
+        f"{r['sessions']:>3} sessions: {r['dashboards']:>6} dashboards, "
+        f"{r['per_s']:6.1f}/s, p50 {r['p50'] * 1e3:6.1f} ms, p95 {r['p95'] * 1e3:6.1f} ms, "
+        f"max {r['max'] * 1e3:6.1f} ms, errors {r['errors']}, "
+        f"rows {r['rows'] / max(1, r['dashboards']):.0f}/dashboard, "
+        f"of another tenant {r['foreign_rows']}"
+    )
 
 
 def main() -> int:
@@ -221,13 +233,11 @@ def main() -> int:
     ap.add_argument("--step", type=float, default=10.0, help="seconds per level (saturate)")
     ap.add_argument("--mode", choices=["paced", "saturate", "both"], default="both")
     ap.add_argument("--work", type=Path, default=Path("/tmp/retail_saas_loadtest"))
-    ap.add_argument("--reuse", action="store_true",
-                    help="reuse the server and database of an earlier run in --work")
+    ap.add_argument("--reuse", action="store_true", help="reuse the server and database of an earlier run in --work")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     env, logins = setup(args.work, args.scale, args.sessions, args.reuse)
-    print(f"{len(logins)} logins, each bound to its own tenant; dashboard end date "
-          f"{env['END']}; {os.cpu_count()} CPUs", flush=True)
+    print(f"{len(logins)} logins, each bound to its own tenant; dashboard end date {env['END']}; {os.cpu_count()} CPUs", flush=True)
     ok = True
     if args.mode in ("paced", "both"):
         drive(env, logins[:5], args.interval, 3)  # warm the caches
@@ -235,8 +245,7 @@ def main() -> int:
         print(f"paced, every {args.interval}s for {args.duration:.0f}s: {_line(r)}")
         if r["error_kinds"]:
             print("  errors: " + "; ".join(r["error_kinds"]))
-        ok = (r["errors"] == 0 and r["foreign_rows"] == 0 and r["p95"] < TARGET_P95
-              and r["rows"] > 0)
+        ok = r["errors"] == 0 and r["foreign_rows"] == 0 and r["p95"] < TARGET_P95 and r["rows"] > 0
         print(f"target (0 errors, 0 foreign rows, p95 < 50 ms): {'met' if ok else 'MISSED'}")
     if args.mode in ("saturate", "both"):
         levels = sorted({n for n in (1, 2, 4, 8, 16, 32, args.sessions) if n <= args.sessions})
@@ -250,11 +259,9 @@ def main() -> int:
             elif crossed is None:
                 crossed = r
         if best:
-            print(f"highest throughput with p95 < 50 ms: {best['per_s']:.0f} dashboards/s "
-                  f"({best['sessions']} sessions)")
+            print(f"highest throughput with p95 < 50 ms: {best['per_s']:.0f} dashboards/s ({best['sessions']} sessions)")
         if crossed:
-            print(f"p95 crosses 50 ms at {crossed['sessions']} sessions, "
-                  f"{crossed['per_s']:.0f} dashboards/s")
+            print(f"p95 crosses 50 ms at {crossed['sessions']} sessions, {crossed['per_s']:.0f} dashboards/s")
         else:
             print("p95 stayed under 50 ms at every level")
     return 0 if ok else 1

@@ -26,9 +26,13 @@ from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("mf", prefix_chars="+", add_help=False,
-                       help="MetricFlow (mf) with target/semantic_manifest.json re-parsed for the current database",
-                       description=__doc__)
+    p = sub.add_parser(
+        "mf",
+        prefix_chars="+",
+        add_help=False,
+        help="MetricFlow (mf) with target/semantic_manifest.json re-parsed for the current database",
+        description=__doc__,
+    )
     p.add_argument("mf_args", nargs=argparse.REMAINDER, help="arguments for mf")
     p.set_defaults(func=_mf)
 
@@ -75,7 +79,7 @@ def move_to_database(path: Path, database: str) -> int:
             prefix = f'"{old}".'
             if not str(r.get("relation_name", "")).startswith(prefix):
                 raise ValueError(f"{path}: relation {r.get('relation_name')!r} does not start with {prefix}")
-            r["relation_name"] = f'"{database}".' + r["relation_name"][len(prefix):]
+            r["relation_name"] = f'"{database}".' + r["relation_name"][len(prefix) :]
             r["database"] = database
             moved += 1
     tmp = path.with_suffix(".json.tmp")
@@ -110,13 +114,16 @@ def bring_in_step(env: dict[str, str], project: Path) -> None:
     want = expected_database(env, project)
     if manifest.exists() and want is not None:
         moved = move_to_database(manifest, want)
-        print(f"==> target/semantic_manifest.json: {moved} relations moved to database {want} ({why})",
-              file=sys.stderr, flush=True)
+        print(f"==> target/semantic_manifest.json: {moved} relations moved to database {want} ({why})", file=sys.stderr, flush=True)
         return
     print(f"==> dbt parse: target/semantic_manifest.json is out of step ({why})", file=sys.stderr, flush=True)
-    proc = subprocess.run([_bin("dbt"), "parse", "--quiet", "--project-dir", str(project),
-                           "--target-path", str(project / "target")],
-                          cwd=project, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [_bin("dbt"), "parse", "--quiet", "--project-dir", str(project), "--target-path", str(project / "target")],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         last = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or ["no output"]
         raise ValueError(f"dbt parse failed: {last[0]}")

@@ -11,10 +11,8 @@ from retail_saas.access.policy import ID_COLUMNS, LEVELS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("access", help="entitlements: who reads which rows of the marts",
-                       description=__doc__)
-    p.add_argument("--target", choices=["duckdb", "postgres"],
-                   help="default: $RETAIL_SAAS_TARGET, else duckdb")
+    p = sub.add_parser("access", help="entitlements: who reads which rows of the marts", description=__doc__)
+    p.add_argument("--target", choices=["duckdb", "postgres"], help="default: $RETAIL_SAAS_TARGET, else duckdb")
     a = p.add_subparsers(dest="action", required=True)
     g = a.add_parser("grant", help="give a login one scope (ids checked against the dims)")
     g.add_argument("login")
@@ -61,13 +59,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except Exception as e:  # noqa: BLE001 - a connection failure, one line
-        print(f"error: access: cannot open the entitlement store: "
-              f"{str(e).strip().splitlines()[0]}", file=sys.stderr)
+        print(f"error: access: cannot open the entitlement store: {str(e).strip().splitlines()[0]}", file=sys.stderr)
         return 1
     try:
         if args.action == "grant":
-            s = grant(conn, args.login, args.level, **ids, valid_from=args.valid_from,
-                      valid_to=args.valid_to)
+            s = grant(conn, args.login, args.level, **ids, valid_from=args.valid_from, valid_to=args.valid_to)
             print(f"granted {_fmt(s)}")
         elif args.action == "revoke":
             for s in revoke(conn, args.login, args.level, **ids):
@@ -85,11 +81,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_audit_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "audit", help="the read audit trail (PostgreSQL + pgaudit): load | who-read",
+        "audit",
+        help="the read audit trail (PostgreSQL + pgaudit): load | who-read",
         description="load: copy new pgaudit lines of the server's csv logs into "
-                    "audit.pgaudit_log (needs a superuser, or pg_read_server_files and "
-                    "pg_monitor). who-read: every analyst login that read a tenant's data in "
-                    "a month (or --from/--to), per mart. Connection from the PG* variables.")
+        "audit.pgaudit_log (needs a superuser, or pg_read_server_files and "
+        "pg_monitor). who-read: every analyst login that read a tenant's data in "
+        "a month (or --from/--to), per mart. Connection from the PG* variables.",
+    )
     a = p.add_subparsers(dest="action", required=True)
     a.add_parser("load", help="load new audit lines")
     w = a.add_parser("who-read", help="who read a tenant's data")
@@ -129,8 +127,7 @@ def _audit(args: argparse.Namespace) -> int:
     try:
         conn = connect()
     except Exception as e:  # noqa: BLE001
-        print(f"error: audit: cannot connect: {str(e).strip().splitlines()[0]}",
-              file=sys.stderr)
+        print(f"error: audit: cannot connect: {str(e).strip().splitlines()[0]}", file=sys.stderr)
         return 1
     try:
         if args.action == "load" or not args.no_load:

@@ -31,17 +31,15 @@ def bind_login(conn: Any, login: str, level: str) -> None:
     ident = sql.Identifier(login)
     if not _exec(conn, "select 1 from pg_roles where rolname = %s", (login,)):
         _exec(conn, sql.SQL("create role {} nologin").format(ident))
-        (su,), = _exec(conn, "select rolsuper from pg_roles where rolname = current_user")
+        ((su,),) = _exec(conn, "select rolsuper from pg_roles where rolname = current_user")
         if not su:
             _exec(conn, sql.SQL("grant {} to current_user").format(ident))
     _exec(conn, sql.SQL("grant {} to {}").format(sql.Identifier(role_of(level)), ident))
     lim = limits()
     if "connection_limit" in lim:
-        _exec(conn, sql.SQL("alter role {} connection limit {}").format(
-            ident, sql.Literal(int(lim["connection_limit"]))))
+        _exec(conn, sql.SQL("alter role {} connection limit {}").format(ident, sql.Literal(int(lim["connection_limit"]))))
     if "statement_timeout" in lim:
-        _exec(conn, sql.SQL("alter role {} set statement_timeout = {}").format(
-            ident, sql.Literal(str(lim["statement_timeout"]))))
+        _exec(conn, sql.SQL("alter role {} set statement_timeout = {}").format(ident, sql.Literal(str(lim["statement_timeout"]))))
 
 
 def unbind_login(conn: Any, login: str, level: str) -> None:
@@ -49,5 +47,4 @@ def unbind_login(conn: Any, login: str, level: str) -> None:
     itself stays; without entitlements it reads nothing anyway)."""
     from psycopg2 import sql
 
-    _exec(conn, sql.SQL("revoke {} from {}").format(
-        sql.Identifier(role_of(level)), sql.Identifier(login)))
+    _exec(conn, sql.SQL("revoke {} from {}").format(sql.Identifier(role_of(level)), sql.Identifier(login)))

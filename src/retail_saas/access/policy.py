@@ -60,8 +60,7 @@ def _active(scope: Scope, now: datetime) -> bool:
     def aware(d: datetime) -> datetime:
         return d if d.tzinfo else d.replace(tzinfo=UTC)
 
-    return ((scope.valid_from is None or aware(scope.valid_from) <= now)
-            and (scope.valid_to is None or aware(scope.valid_to) > now))
+    return (scope.valid_from is None or aware(scope.valid_from) <= now) and (scope.valid_to is None or aware(scope.valid_to) > now)
 
 
 def mart_filter(scopes: list[Scope], mart: str) -> str:

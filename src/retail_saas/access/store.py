@@ -86,8 +86,7 @@ def open_store(target: str | None = None):
 
         return connect()
     if target != "duckdb":
-        raise AccessError(f"access: target {target} has no entitlement store here "
-                          "(duckdb or postgres)")
+        raise AccessError(f"access: target {target} has no entitlement store here (duckdb or postgres)")
     import duckdb
 
     path = os.environ.get("RETAIL_SAAS_ACCESS_DB") or DEFAULT_ACCESS_DB
@@ -111,8 +110,9 @@ def open_dims(store: Any):
 
     path = os.environ.get("RETAIL_SAAS_DUCKDB_PATH") or DEFAULT_MARTS_DB
     if not os.path.exists(path):
-        raise AccessError(f"access: no marts database at {path} to check ids against "
-                          "(build it first, or set RETAIL_SAAS_DUCKDB_PATH)")
+        raise AccessError(
+            f"access: no marts database at {path} to check ids against (build it first, or set RETAIL_SAAS_DUCKDB_PATH)"
+        )
     try:
         return duckdb.connect(path, read_only=True)
     except duckdb.Error as e:
@@ -132,12 +132,13 @@ def _query(conn: Any, sql: str, params: list | tuple = ()) -> list[tuple]:
 def _store_missing(conn: Any, e: Exception) -> AccessError:
     if is_postgres(conn):
         conn.rollback()
-    return AccessError("access: no table access.user_scopes in this database (run "
-                       f"`dbt run` on the postgres target first): {str(e).splitlines()[0]}")
+    return AccessError(
+        "access: no table access.user_scopes in this database (run "
+        f"`dbt run` on the postgres target first): {str(e).splitlines()[0]}"
+    )
 
 
-def list_scopes(conn: Any, login: str | None = None,
-                include_inactive: bool = False) -> list[Scope]:
+def list_scopes(conn: Any, login: str | None = None, include_inactive: bool = False) -> list[Scope]:
     """Entitlements active now (all with include_inactive), of one login or
     of all, ordered by login, level and ids."""
     where = ["true"]
@@ -146,10 +147,10 @@ def list_scopes(conn: Any, login: str | None = None,
         where.append("login = %s")
         params.append(login)
     if not include_inactive:
-        where.append("(valid_from is null or valid_from <= current_timestamp)"
-                     " and (valid_to is null or valid_to > current_timestamp)")
-    sql = (f"select {', '.join(FIELDS)} from access.user_scopes where {' and '.join(where)} "
-           f"order by {', '.join(FIELDS[:6])}")
+        where.append(
+            "(valid_from is null or valid_from <= current_timestamp) and (valid_to is null or valid_to > current_timestamp)"
+        )
+    sql = f"select {', '.join(FIELDS)} from access.user_scopes where {' and '.join(where)} order by {', '.join(FIELDS[:6])}"
     try:
         rows = _query(conn, sql, params)
     except Exception as e:
@@ -161,8 +162,7 @@ def list_scopes(conn: Any, login: str | None = None,
 
 def _check_shape(login: str, level: str, ids: dict[str, str | None]) -> None:
     if not LOGIN.match(login or "") or login.startswith((role_of(""), "pg_")):
-        raise AccessError(f"access: login {login!r} is not a plain lower-case name "
-                          f"(a-z, 0-9, _; not analytics_* or pg_*)")
+        raise AccessError(f"access: login {login!r} is not a plain lower-case name (a-z, 0-9, _; not analytics_* or pg_*)")
     if level not in LEVELS:
         raise AccessError(f"access: level {level!r} is not one of {', '.join(LEVELS)}")
     need = level_columns(level)
@@ -170,9 +170,9 @@ def _check_shape(login: str, level: str, ids: dict[str, str | None]) -> None:
     extra = [c for c in ID_COLUMNS if ids.get(c) and c not in need]
     if missing or extra:
         what = "needs " + ", ".join(need) if need else "takes no ids"
-        raise AccessError(f"access: level {level} {what} "
-                          f"(missing: {', '.join(missing) or '-'}; "
-                          f"not allowed: {', '.join(extra) or '-'})")
+        raise AccessError(
+            f"access: level {level} {what} (missing: {', '.join(missing) or '-'}; not allowed: {', '.join(extra) or '-'})"
+        )
 
 
 def _check_ids(dims: Any, ids: dict[str, str | None]) -> None:
@@ -180,15 +180,13 @@ def _check_ids(dims: Any, ids: dict[str, str | None]) -> None:
     for col, (dim, key) in DIMS.items():
         if not ids.get(col):
             continue
-        sql = (f"select count(*) from {schema}.{dim} where "
-               + " and ".join(f"{k} = %s" for k in key))
+        sql = f"select count(*) from {schema}.{dim} where " + " and ".join(f"{k} = %s" for k in key)
         try:
-            (n,), = _query(dims, sql, [ids[k] for k in key])
+            ((n,),) = _query(dims, sql, [ids[k] for k in key])
         except Exception as e:  # noqa: BLE001
             if is_postgres(dims):
                 dims.rollback()
-            raise AccessError(f"access: cannot read {schema}.{dim} to check {col}: "
-                              f"{str(e).splitlines()[0]}") from None
+            raise AccessError(f"access: cannot read {schema}.{dim} to check {col}: {str(e).splitlines()[0]}") from None
         if not n:
             given = ", ".join(f"{k} {ids[k]}" for k in key)
             raise AccessError(f"access: {given} is not in {schema}.{dim}")
@@ -208,9 +206,11 @@ def _log_change(conn: Any, action: str, s: Scope) -> None:
     """DuckDB only: PostgreSQL logs every change by a trigger."""
     if is_postgres(conn):
         return
-    _query(conn, "insert into access.scope_changes values "
-                 "(current_timestamp, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-           [_who(conn), action, *(getattr(s, f) for f in FIELDS)])
+    _query(
+        conn,
+        "insert into access.scope_changes values (current_timestamp, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [_who(conn), action, *(getattr(s, f) for f in FIELDS)],
+    )
 
 
 def _who(conn: Any) -> str:
@@ -241,17 +241,24 @@ def _transaction(conn: Any):
             conn.autocommit = True
 
 
-def grant(conn: Any, login: str, level: str, tenant_id: str | None = None,
-          team_id: str | None = None, user_id: str | None = None,
-          brand_id: str | None = None, valid_from: datetime | str | None = None,
-          valid_to: datetime | str | None = None, dims: Any = None) -> Scope:
+def grant(
+    conn: Any,
+    login: str,
+    level: str,
+    tenant_id: str | None = None,
+    team_id: str | None = None,
+    user_id: str | None = None,
+    brand_id: str | None = None,
+    valid_from: datetime | str | None = None,
+    valid_to: datetime | str | None = None,
+    dims: Any = None,
+) -> Scope:
     """Give `login` one scope (idempotent: the same scope again updates its
     validity). Ids are checked against the marts' dimensions (`dims`, by
     default open_dims(conn)); a login holds scopes of one level only.
     On PostgreSQL the login role is created (nologin) when missing, made a
     member of its level's group role, and given the declared limits."""
-    ids = {"tenant_id": tenant_id, "team_id": team_id, "user_id": user_id,
-           "brand_id": brand_id}
+    ids = {"tenant_id": tenant_id, "team_id": team_id, "user_id": user_id, "brand_id": brand_id}
     _check_shape(login, level, ids)
     vf, vt = _ts(valid_from), _ts(valid_to)
     if vf and vt and vt <= vf:
@@ -267,8 +274,7 @@ def grant(conn: Any, login: str, level: str, tenant_id: str | None = None,
     held = list_scopes(conn, login, include_inactive=True)
     other = sorted({s.level for s in held if s.level != level})
     if other:
-        raise AccessError(f"access: login {login} already holds level {other[0]}; one level "
-                          "per login (revoke it first)")
+        raise AccessError(f"access: login {login} already holds level {other[0]}; one level per login (revoke it first)")
     same = [s for s in held if all(getattr(s, c) == ids[c] for c in ID_COLUMNS)]
     try:
         with _transaction(conn):
@@ -287,15 +293,20 @@ def _write_grant(conn: Any, scope: Scope, exists: bool) -> None:
     ids = [getattr(scope, c) for c in ID_COLUMNS]
     vf, vt = scope.valid_from, scope.valid_to
     if exists:
-        _query(conn, "update access.user_scopes set valid_from = %s, valid_to = %s "
-                     "where login = %s and level = %s and "
-                     + " and ".join(f"{c} is not distinct from %s" for c in ID_COLUMNS),
-               [vf, vt, login, level, *ids])
+        _query(
+            conn,
+            "update access.user_scopes set valid_from = %s, valid_to = %s "
+            "where login = %s and level = %s and " + " and ".join(f"{c} is not distinct from %s" for c in ID_COLUMNS),
+            [vf, vt, login, level, *ids],
+        )
     else:
-        _query(conn, f"insert into access.user_scopes ({', '.join(FIELDS)}, granted_by, "
-                     "granted_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                     "current_timestamp)",
-               [login, level, *ids, vf, vt, _who(conn)])
+        _query(
+            conn,
+            f"insert into access.user_scopes ({', '.join(FIELDS)}, granted_by, "
+            "granted_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "current_timestamp)",
+            [login, level, *ids, vf, vt, _who(conn)],
+        )
     _log_change(conn, "grant", scope)
     if is_postgres(conn):
         from retail_saas.access.pg import bind_login
@@ -303,17 +314,21 @@ def _write_grant(conn: Any, scope: Scope, exists: bool) -> None:
         bind_login(conn, login, level)
 
 
-def revoke(conn: Any, login: str, level: str | None = None, tenant_id: str | None = None,
-           team_id: str | None = None, user_id: str | None = None,
-           brand_id: str | None = None) -> list[Scope]:
+def revoke(
+    conn: Any,
+    login: str,
+    level: str | None = None,
+    tenant_id: str | None = None,
+    team_id: str | None = None,
+    user_id: str | None = None,
+    brand_id: str | None = None,
+) -> list[Scope]:
     """Remove `login`'s scopes that match every given field (all of them
     when only the login is given). Effective from the next statement of
     any session. Returns what was removed; refuses when nothing matches."""
-    given = {"level": level, "tenant_id": tenant_id, "team_id": team_id,
-             "user_id": user_id, "brand_id": brand_id}
+    given = {"level": level, "tenant_id": tenant_id, "team_id": team_id, "user_id": user_id, "brand_id": brand_id}
     held = list_scopes(conn, login, include_inactive=True)
-    gone = [s for s in held
-            if all(v is None or getattr(s, k) == v for k, v in given.items())]
+    gone = [s for s in held if all(v is None or getattr(s, k) == v for k, v in given.items())]
     if not gone:
         what = ", ".join(f"{k} {v}" for k, v in given.items() if v) or "any scope"
         raise AccessError(f"access: login {login} holds no entitlement matching {what}")
@@ -321,16 +336,18 @@ def revoke(conn: Any, login: str, level: str | None = None, tenant_id: str | Non
         with _transaction(conn):
             _write_revoke(conn, gone, len(gone) == len(held))
     except Exception as e:  # noqa: BLE001
-        raise AccessError(f"access: revoke from {login} failed: "
-                          f"{str(e).splitlines()[0]}") from None
+        raise AccessError(f"access: revoke from {login} failed: {str(e).splitlines()[0]}") from None
     return gone
 
 
 def _write_revoke(conn: Any, gone: list[Scope], last: bool) -> None:
     for s in gone:
-        _query(conn, "delete from access.user_scopes where login = %s and level = %s and "
-                     + " and ".join(f"{c} is not distinct from %s" for c in ID_COLUMNS),
-               [s.login, s.level, *(getattr(s, c) for c in ID_COLUMNS)])
+        _query(
+            conn,
+            "delete from access.user_scopes where login = %s and level = %s and "
+            + " and ".join(f"{c} is not distinct from %s" for c in ID_COLUMNS),
+            [s.login, s.level, *(getattr(s, c) for c in ID_COLUMNS)],
+        )
         _log_change(conn, "revoke", s)
     if is_postgres(conn) and last:
         from retail_saas.access.pg import unbind_login

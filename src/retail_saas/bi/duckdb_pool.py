@@ -94,9 +94,12 @@ def _reserved_words_once() -> None:
     preparer = duckdb_engine.DuckDBIdentifierPreparer
     if getattr(preparer, "_retail_saas_words", None) is not None:
         return
-    words = frozenset(k for (k,) in duckdb.connect(":memory:").execute(
-        "select keyword_name from duckdb_keywords() where keyword_category = 'reserved'"
-    ).fetchall())
+    words = frozenset(
+        k
+        for (k,) in duckdb.connect(":memory:")
+        .execute("select keyword_name from duckdb_keywords() where keyword_category = 'reserved'")
+        .fetchall()
+    )
 
     def __init__(self, dialect, **kwargs) -> None:
         PGIdentifierPreparer.__init__(self, dialect, **kwargs)

@@ -17,9 +17,16 @@ from typing import Any
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Endpoints that turn form data or a query context into SQL, or save one.
-GUARDED = ("/api/v1/chart/data", "/api/v1/chart/", "/api/v1/explore/",
-           "/superset/explore_json", "/explore_json", "/api/v1/sqllab",
-           "/superset/sql_json", "/api/v1/dataset/")
+GUARDED = (
+    "/api/v1/chart/data",
+    "/api/v1/chart/",
+    "/api/v1/explore/",
+    "/superset/explore_json",
+    "/explore_json",
+    "/api/v1/sqllab",
+    "/superset/sql_json",
+    "/api/v1/dataset/",
+)
 SQL_KEYS = ("sqlExpression", "where", "having", "sql")
 
 
@@ -28,8 +35,7 @@ def custom_sql(payload: Any) -> str | None:
     if isinstance(payload, dict):
         for key in SQL_KEYS:
             value = payload.get(key)
-            if isinstance(value, str) and value.strip() and not (
-                    key == "sqlExpression" and IDENTIFIER.fullmatch(value.strip())):
+            if isinstance(value, str) and value.strip() and not (key == "sqlExpression" and IDENTIFIER.fullmatch(value.strip())):
                 return f"{key}: {value.strip()[:60]}"
         for value in payload.values():
             found = custom_sql(value)

@@ -28,24 +28,24 @@ def database_uri(repo: Path) -> tuple[str, dict, dict[str, str]]:
     schemas = {"marts": "marts", "seeds": "seeds"}
     if target == "postgres":
         from sqlalchemy.engine import URL
+
         url = URL.create(
-            "postgresql+psycopg2", username=os.environ.get("PGUSER", "postgres"),
+            "postgresql+psycopg2",
+            username=os.environ.get("PGUSER", "postgres"),
             password=os.environ.get("PGPASSWORD") or None,
             host=os.environ.get("PGHOST", "localhost"),
             port=int(os.environ.get("PGPORT", "5432")),
-            database=os.environ.get("PGDATABASE", "retail_saas"))
+            database=os.environ.get("PGDATABASE", "retail_saas"),
+        )
         return url.render_as_string(hide_password=False), {}, schemas
     if target != "duckdb":
-        raise SystemExit(f"error: RETAIL_SAAS_TARGET={target}: "
-                         "the dashboards read duckdb or postgres")
+        raise SystemExit(f"error: RETAIL_SAAS_TARGET={target}: the dashboards read duckdb or postgres")
     path = Path(os.environ.get("RETAIL_SAAS_DUCKDB_PATH", repo / "target/retail_saas.duckdb"))
     if not path.is_file():
-        raise SystemExit(f"error: no marts at {path}: run scripts/main.sh first "
-                         "(or set RETAIL_SAAS_DUCKDB_PATH)")
+        raise SystemExit(f"error: no marts at {path}: run scripts/main.sh first (or set RETAIL_SAAS_DUCKDB_PATH)")
     # Read-only and opened per query (Superset's NullPool): a dashboard
     # never blocks a build and sees the file a build last published whole.
-    extra = {"engine_params": {"connect_args": {
-        "read_only": True, "config": {"enable_external_access": False}}}}
+    extra = {"engine_params": {"connect_args": {"read_only": True, "config": {"enable_external_access": False}}}}
     return f"duckdb:///{path.resolve()}", extra, schemas
 
 
@@ -73,8 +73,7 @@ def upsert_datasets(db, spec: Spec, database, schemas: dict, repo: Path) -> dict
     generated = metric_defs.load(repo)
     tables = {}
     for ds in spec.datasets.values():
-        table = (db.session.query(SqlaTable)
-                 .filter_by(table_name=ds.name, database_id=database.id).one_or_none())
+        table = db.session.query(SqlaTable).filter_by(table_name=ds.name, database_id=database.id).one_or_none()
         if table is None:
             table = SqlaTable(table_name=ds.name, database=database)
             db.session.add(table)
@@ -92,10 +91,10 @@ def upsert_datasets(db, spec: Spec, database, schemas: dict, repo: Path) -> dict
             col.is_dttm = col.column_name == ds.time or kind.startswith(("DATE", "TIMESTAMP"))
             col.verbose_name = spec.labels.get(col.column_name)
             col.filterable = col.groupby = True
-        wanted = [(m.name, m.expression, m.label, m.description, m.number_format)
-                  for m in generated.get(ds.mart, [])]
-        wanted += [(name, e["sql"], e.get("label", name), "", "SMART_NUMBER")
-                   for name, e in spec.extra_metrics.get(ds.name, {}).items()]
+        wanted = [(m.name, m.expression, m.label, m.description, m.number_format) for m in generated.get(ds.mart, [])]
+        wanted += [
+            (name, e["sql"], e.get("label", name), "", "SMART_NUMBER") for name, e in spec.extra_metrics.get(ds.name, {}).items()
+        ]
         # updated in place by name: a metric's id (and the charts that use it) stays
         have = {m.metric_name: m for m in table.metrics}
         metrics = []
@@ -120,12 +119,10 @@ def check_chart(chart, spec: Spec, table, where: str) -> None:
     missing = [m for m in chart.metrics if m not in names]
     missing += [c for c in chart.groupby if c not in cols]
     if missing:
-        raise SystemExit(f"error: {where}: chart {chart.title!r} names {missing} that "
-                         f"dataset {chart.dataset} lacks")
+        raise SystemExit(f"error: {where}: chart {chart.title!r} names {missing} that dataset {chart.dataset} lacks")
 
 
-def upsert_dashboard(db, spec: Spec, dash: Dashboard, tables: dict,
-                     formats: dict[str, str]):
+def upsert_dashboard(db, spec: Spec, dash: Dashboard, tables: dict, formats: dict[str, str]):
     from superset.models.dashboard import Dashboard as SDashboard
     from superset.models.slice import Slice
 
@@ -175,26 +172,41 @@ def drop_stale_charts(db, boards: dict) -> None:
 
 def layout(dash: Dashboard, slices: list) -> dict:
     """Rows of charts, 12 grid units wide, in the YAML's order."""
-    pos = {"DASHBOARD_VERSION_KEY": "v2",
-           "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
-           "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
-           "HEADER_ID": {"id": "HEADER_ID", "type": "HEADER", "meta": {"text": dash.title}}}
+    pos = {
+        "DASHBOARD_VERSION_KEY": "v2",
+        "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
+        "GRID_ID": {"type": "GRID", "id": "GRID_ID", "children": [], "parents": ["ROOT_ID"]},
+        "HEADER_ID": {"id": "HEADER_ID", "type": "HEADER", "meta": {"text": dash.title}},
+    }
     row, used = None, 12
     for n, (chart, slc) in enumerate(slices):
         if used + chart.width > 12:
             row, used = f"ROW-{n}", 0
             pos["GRID_ID"]["children"].append(row)
-            pos[row] = {"type": "ROW", "id": row, "children": [],
-                        "parents": ["ROOT_ID", "GRID_ID"],
-                        "meta": {"background": "BACKGROUND_TRANSPARENT"}}
+            pos[row] = {
+                "type": "ROW",
+                "id": row,
+                "children": [],
+                "parents": ["ROOT_ID", "GRID_ID"],
+                "meta": {"background": "BACKGROUND_TRANSPARENT"},
+            }
         key = f"CHART-{slc.id}"
         pos[row]["children"].append(key)
         height = 30 if chart.kind.startswith("big_number") else 60
-        pos[key] = {"type": "CHART", "id": key, "children": [],
-                    "parents": ["ROOT_ID", "GRID_ID", row],
-                    "meta": {"width": chart.width, "height": height, "chartId": slc.id,
-                             "sliceName": slc.slice_name, "sliceNameOverride": chart.title,
-                             "uuid": str(slc.uuid)}}
+        pos[key] = {
+            "type": "CHART",
+            "id": key,
+            "children": [],
+            "parents": ["ROOT_ID", "GRID_ID", row],
+            "meta": {
+                "width": chart.width,
+                "height": height,
+                "chartId": slc.id,
+                "sliceName": slc.slice_name,
+                "sliceNameOverride": chart.title,
+                "uuid": str(slc.uuid),
+            },
+        }
         used += chart.width
     return pos
 
@@ -204,37 +216,63 @@ def metadata(spec: Spec, dash: Dashboard, slices: list, tables: dict) -> dict:
     select per configured column on the charts whose dataset has it."""
     ids = [slc.id for _, slc in slices]
     timed = [slc.id for chart, slc in slices if chart.timed]
-    filters = [{
-        "id": f"NATIVE_FILTER-date-{dash.slug}", "name": "Date range",
-        "filterType": "filter_time", "type": "NATIVE_FILTER", "targets": [{}],
-        "controlValues": {}, "cascadeParentIds": [], "description": "",
-        "defaultDataMask": {"filterState": {"value": "No filter"}, "extraFormData": {}},
-        "scope": {"rootPath": ["ROOT_ID"], "excluded": [i for i in ids if i not in timed]},
-        "chartsInScope": timed, "tabsInScope": []}]
+    filters = [
+        {
+            "id": f"NATIVE_FILTER-date-{dash.slug}",
+            "name": "Date range",
+            "filterType": "filter_time",
+            "type": "NATIVE_FILTER",
+            "targets": [{}],
+            "controlValues": {},
+            "cascadeParentIds": [],
+            "description": "",
+            "defaultDataMask": {"filterState": {"value": "No filter"}, "extraFormData": {}},
+            "scope": {"rootPath": ["ROOT_ID"], "excluded": [i for i in ids if i not in timed]},
+            "chartsInScope": timed,
+            "tabsInScope": [],
+        }
+    ]
     for f in spec.filters:
-        having = [slc.id for chart, slc in slices
-                  if any(c.column_name == f["column"] for c in tables[chart.dataset].columns)]
+        having = [slc.id for chart, slc in slices if any(c.column_name == f["column"] for c in tables[chart.dataset].columns)]
         if not having:
             continue
         first = next(chart for chart, slc in slices if slc.id == having[0])
-        filters.append({
-            "id": f"NATIVE_FILTER-{f['column']}-{dash.slug}", "name": f["name"],
-            "filterType": "filter_select", "type": "NATIVE_FILTER",
-            "targets": [{"datasetId": tables[first.dataset].id, "column": {"name": f["column"]}}],
-            "controlValues": {"multiSelect": True, "enableEmptyFilter": False,
-                              "defaultToFirstItem": False, "inverseSelection": False,
-                              "searchAllOptions": False},
-            "cascadeParentIds": [], "description": "",
-            "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
-            "scope": {"rootPath": ["ROOT_ID"], "excluded": [i for i in ids if i not in having]},
-            "chartsInScope": having, "tabsInScope": []})
-    return {"native_filter_configuration": filters, "color_scheme": "supersetColors",
-            "refresh_frequency": 0, "cross_filters_enabled": False,
-            "chart_configuration": {}, "global_chart_configuration": {
-                "scope": {"rootPath": ["ROOT_ID"], "excluded": []}, "chartsInScope": ids},
-            "timed_refresh_immune_slices": [], "expanded_slices": {},
-            "label_colors": {}, "shared_label_colors": [], "positions": None,
-            "description": dash.description}
+        filters.append(
+            {
+                "id": f"NATIVE_FILTER-{f['column']}-{dash.slug}",
+                "name": f["name"],
+                "filterType": "filter_select",
+                "type": "NATIVE_FILTER",
+                "targets": [{"datasetId": tables[first.dataset].id, "column": {"name": f["column"]}}],
+                "controlValues": {
+                    "multiSelect": True,
+                    "enableEmptyFilter": False,
+                    "defaultToFirstItem": False,
+                    "inverseSelection": False,
+                    "searchAllOptions": False,
+                },
+                "cascadeParentIds": [],
+                "description": "",
+                "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+                "scope": {"rootPath": ["ROOT_ID"], "excluded": [i for i in ids if i not in having]},
+                "chartsInScope": having,
+                "tabsInScope": [],
+            }
+        )
+    return {
+        "native_filter_configuration": filters,
+        "color_scheme": "supersetColors",
+        "refresh_frequency": 0,
+        "cross_filters_enabled": False,
+        "chart_configuration": {},
+        "global_chart_configuration": {"scope": {"rootPath": ["ROOT_ID"], "excluded": []}, "chartsInScope": ids},
+        "timed_refresh_immune_slices": [],
+        "expanded_slices": {},
+        "label_colors": {},
+        "shared_label_colors": [],
+        "positions": None,
+        "description": dash.description,
+    }
 
 
 def init_metadata() -> None:
@@ -256,13 +294,15 @@ def init_metadata() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, default=Path.cwd())
-    parser.add_argument("--demo-logins", action="store_true",
-                        help="grant the labelled demo logins when the entitlement store is empty")
+    parser.add_argument(
+        "--demo-logins", action="store_true", help="grant the labelled demo logins when the entitlement store is empty"
+    )
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
     spec = load_spec(repo)
 
     from superset.app import create_app
+
     app = create_app()
     with app.app_context():
         from superset import db
@@ -280,8 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         db.session.commit()
         summary = logins.sync(db, spec, tables, boards, demo=args.demo_logins)
         db.session.commit()
-    print(f"==> loaded {len(tables)} datasets, "
-          f"{sum(len(d.charts) for d in spec.dashboards)} charts, {len(boards)} dashboards")
+    print(f"==> loaded {len(tables)} datasets, {sum(len(d.charts) for d in spec.dashboards)} charts, {len(boards)} dashboards")
     print(summary)
     return 0
 

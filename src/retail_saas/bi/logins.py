@@ -49,6 +49,7 @@ def save_passwords(known: dict[str, str]) -> None:
 def entitlement_connection():
     """The entitlement store of retail_saas.access for the current target."""
     from retail_saas.access import open_store
+
     return open_store()
 
 
@@ -57,6 +58,7 @@ def scopes_by_login(conn) -> dict[str, list]:
     mart_filter reads only the active ones, so a login whose entitlement
     expired or has not started yet exists in Superset and sees no row."""
     from retail_saas.access import list_scopes
+
     out: dict[str, list] = {}
     for scope in list_scopes(conn, include_inactive=True):
         out.setdefault(scope.login, []).append(scope)
@@ -68,18 +70,23 @@ def grant_demo_logins(conn, engine) -> list[str]:
     the retailer with the most inbox rows, its busiest team and agent, and
     the brand with the most retailer actions."""
     from retail_saas.access import grant
+
     with engine.connect() as db:
         tenant, team, user = db.exec_driver_sql(
             "select d.tenant_id, d.team_id, d.user_id from marts.daily_stats d "
             "where d.team_id is not null group by 1, 2, 3 "
-            "order by count(*) desc, 1, 2, 3 limit 1").fetchone()
+            "order by count(*) desc, 1, 2, 3 limit 1"
+        ).fetchone()
         (brand,) = db.exec_driver_sql(
-            "select brand_id from marts.brand_daily group by 1 "
-            "order by count(*) desc, 1 limit 1").fetchone()
-    levels = {"platform_admin": {}, "brand": {"brand_id": brand},
-              "retailer": {"tenant_id": tenant},
-              "team_lead": {"tenant_id": tenant, "team_id": team},
-              "agent": {"tenant_id": tenant, "user_id": user}}
+            "select brand_id from marts.brand_daily group by 1 order by count(*) desc, 1 limit 1"
+        ).fetchone()
+    levels = {
+        "platform_admin": {},
+        "brand": {"brand_id": brand},
+        "retailer": {"tenant_id": tenant},
+        "team_lead": {"tenant_id": tenant, "team_id": team},
+        "agent": {"tenant_id": tenant, "user_id": user},
+    }
     made = []
     for level, ids in levels.items():
         login = f"{DEMO_PREFIX}{level}"
@@ -92,6 +99,7 @@ def active(scope) -> bool:
     """Whether a scope is in force now: every level reads the public
     dim_dates, so mart_filter says 'false' there only for an inactive one."""
     from retail_saas.access import mart_filter
+
     return mart_filter([scope], PUBLIC_MART) != "false"
 
 
@@ -124,8 +132,7 @@ def sync(db, spec, tables: dict, boards: dict, demo: bool = False) -> str:
     known = passwords()
     admin, gamma = sm.find_role("Admin"), sm.find_role(TENANT_BASE_ROLE)
     # every rule the loader wrote before is rewritten from the store
-    for rule in db.session.query(RowLevelSecurityFilter).filter(
-            RowLevelSecurityFilter.name.like("scope %")).all():
+    for rule in db.session.query(RowLevelSecurityFilter).filter(RowLevelSecurityFilter.name.like("scope %")).all():
         db.session.delete(rule)
     db.session.flush()
     lines = []
@@ -143,10 +150,16 @@ def sync(db, spec, tables: dict, boards: dict, demo: bool = False) -> str:
                     continue
                 pv = sm.add_permission_view_menu("datasource_access", table.get_perm())
                 sm.add_permission_role(role, pv)
-                db.session.add(RowLevelSecurityFilter(
-                    name=f"scope {login} on {name}", filter_type="Regular",
-                    tables=[table], roles=[role], clause=clause,
-                    description=f"mart_filter of {login} on {spec.datasets[name].access_mart}"))
+                db.session.add(
+                    RowLevelSecurityFilter(
+                        name=f"scope {login} on {name}",
+                        filter_type="Regular",
+                        tables=[table],
+                        roles=[role],
+                        clause=clause,
+                        description=f"mart_filter of {login} on {spec.datasets[name].access_mart}",
+                    )
+                )
                 readable.append(name)
         roles = [admin] if "platform_admin" in levels else [gamma, role]
         for dash in spec.dashboards:
@@ -156,14 +169,12 @@ def sync(db, spec, tables: dict, boards: dict, demo: bool = False) -> str:
         if login not in known or user is None:
             known[login] = secrets.token_urlsafe(12)
         if user is None:
-            user = sm.add_user(login, login, "(retail_saas)", f"{login}@example.invalid",
-                               roles, password=known[login])
+            user = sm.add_user(login, login, "(retail_saas)", f"{login}@example.invalid", roles, password=known[login])
         else:
             user.roles = roles
             sm.reset_password(user.id, known[login])
         what = ", ".join(sorted(levels)) or "no entitlement: sees nothing"
-        lines.append(f"    {login:24} {known[login]:20} {what}"
-                     + (f" ({len(readable)} datasets)" if readable else ""))
+        lines.append(f"    {login:24} {known[login]:20} {what}" + (f" ({len(readable)} datasets)" if readable else ""))
     # A dashboard is listed to the logins that read every one of its
     # datasets (DASHBOARD_RBAC), never to one that would meet a refused
     # chart; Superset also lets a dashboard's roles read its charts' data,

@@ -53,13 +53,11 @@ def _mart(ref: str) -> str:
 
 def doc_blocks(repo: Path) -> dict[str, str]:
     text = (repo / KPI_DOCS).read_text()
-    return {name: " ".join(body.split()) for name, body in re.findall(
-        r"{%\s*docs\s+(\w+)\s*%}(.*?){%\s*enddocs\s*%}", text, re.S)}
+    return {name: " ".join(body.split()) for name, body in re.findall(r"{%\s*docs\s+(\w+)\s*%}(.*?){%\s*enddocs\s*%}", text, re.S)}
 
 
 def _describe(text: str, docs: dict[str, str]) -> str:
-    return re.sub(r"{{\s*doc\('(\w+)'\)\s*}}",
-                  lambda m: docs.get(m.group(1), m.group(1)), text or "").strip()
+    return re.sub(r"{{\s*doc\('(\w+)'\)\s*}}", lambda m: docs.get(m.group(1), m.group(1)), text or "").strip()
 
 
 def load(repo: Path) -> dict[str, list[Metric]]:
@@ -71,8 +69,7 @@ def load(repo: Path) -> dict[str, list[Metric]]:
     for model in models["semantic_models"]:
         for measure in model.get("measures", []):
             expr = str(measure.get("expr", measure["name"]))
-            measures[measure["name"]] = (
-                _mart(model["model"]), AGGREGATES[measure["agg"]].format(expr))
+            measures[measure["name"]] = (_mart(model["model"]), AGGREGATES[measure["agg"]].format(expr))
     by_name = {m["name"]: m for m in defs}
     compiled: dict[str, tuple[str, str] | None] = {}
 
@@ -97,8 +94,9 @@ def load(repo: Path) -> dict[str, list[Metric]]:
             parts = {_ref(m): compile_metric(_ref(m)) for m in params["metrics"]}
             marts = {p[0] for p in parts.values() if p}
             if all(parts.values()) and len(marts) == 1:
-                expr = re.sub(r"\b\w+\b", lambda m: f"({parts[m.group(0)][1]})"
-                              if m.group(0) in parts else m.group(0), params["expr"])
+                expr = re.sub(
+                    r"\b\w+\b", lambda m: f"({parts[m.group(0)][1]})" if m.group(0) in parts else m.group(0), params["expr"]
+                )
                 result = (marts.pop(), expr)
         compiled[name] = result
         return result
@@ -106,16 +104,21 @@ def load(repo: Path) -> dict[str, list[Metric]]:
     out: dict[str, list[Metric]] = {}
     for name, (mart, sql) in measures.items():
         if name not in by_name:
-            out.setdefault(mart, []).append(Metric(
-                name, name.replace("_", " "), f"Measure {name} of the semantic layer.",
-                sql, False))
+            out.setdefault(mart, []).append(
+                Metric(name, name.replace("_", " "), f"Measure {name} of the semantic layer.", sql, False)
+            )
     for metric in defs:
         result = compile_metric(metric["name"])
         if result:
-            out.setdefault(result[0], []).append(Metric(
-                metric["name"], metric.get("label", metric["name"]),
-                _describe(metric.get("description", ""), docs), result[1],
-                metric["type"] == "ratio"))
+            out.setdefault(result[0], []).append(
+                Metric(
+                    metric["name"],
+                    metric.get("label", metric["name"]),
+                    _describe(metric.get("description", ""), docs),
+                    result[1],
+                    metric["type"] == "ratio",
+                )
+            )
     return out
 
 

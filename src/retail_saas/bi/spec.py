@@ -61,29 +61,43 @@ class Spec:
 def load_spec(repo: Path) -> Spec:
     raw = yaml.safe_load((repo / BI / "datasets.yml").read_text())
     datasets = {
-        name: Dataset(name, d["mart"], d["sql"], " ".join(d["description"].split()),
-                      d.get("time"), d.get("access_mart", d["mart"]))
-        for name, d in raw["datasets"].items()}
+        name: Dataset(name, d["mart"], d["sql"], " ".join(d["description"].split()), d.get("time"), d.get("access_mart", d["mart"]))
+        for name, d in raw["datasets"].items()
+    }
     dashboards = []
     for path in sorted((repo / BI / "dashboards").glob("*.yml")):
         d = yaml.safe_load(path.read_text())
         charts = []
         for c in d["charts"]:
             metrics = c.get("metrics") or [c["metric"]]
-            charts.append(Chart(
-                c["title"], c["kind"], c["dataset"], metrics, c.get("groupby", []),
-                c.get("width", 6), c.get("limit"), c.get("grain", TIME_GRAIN),
-                c.get("order"), c.get("filter", {}),
-                c.get("time", True) and bool(datasets[c["dataset"]].time)))
-        dashboards.append(Dashboard(d["title"], d["slug"], d.get("description", ""),
-                                    d.get("exposure"), charts))
-    return Spec(datasets, dashboards, raw.get("extra_metrics", {}),
-                raw.get("labels", {}), raw.get("filters", []))
+            charts.append(
+                Chart(
+                    c["title"],
+                    c["kind"],
+                    c["dataset"],
+                    metrics,
+                    c.get("groupby", []),
+                    c.get("width", 6),
+                    c.get("limit"),
+                    c.get("grain", TIME_GRAIN),
+                    c.get("order"),
+                    c.get("filter", {}),
+                    c.get("time", True) and bool(datasets[c["dataset"]].time),
+                )
+            )
+        dashboards.append(Dashboard(d["title"], d["slug"], d.get("description", ""), d.get("exposure"), charts))
+    return Spec(datasets, dashboards, raw.get("extra_metrics", {}), raw.get("labels", {}), raw.get("filters", []))
 
 
-VIZ = {"line": "echarts_timeseries_line", "bar": "echarts_timeseries_bar",
-       "area": "echarts_area", "big_number_trend": "big_number",
-       "big_number": "big_number_total", "table": "table", "pie": "pie"}
+VIZ = {
+    "line": "echarts_timeseries_line",
+    "bar": "echarts_timeseries_bar",
+    "area": "echarts_area",
+    "big_number_trend": "big_number",
+    "big_number": "big_number_total",
+    "table": "table",
+    "pie": "pie",
+}
 SERIES = ("line", "bar", "area")
 ROW_LIMIT = 10000
 
@@ -104,61 +118,98 @@ def limits_groups(chart: Chart) -> bool:
 
 def _axis(chart: Chart, time: str) -> dict:
     # how Explore itself sends the x-axis: a base-axis column with a grain
-    return {"timeGrain": chart.grain, "columnType": "BASE_AXIS",
-            "sqlExpression": time, "label": time, "expressionType": "SQL"}
+    return {"timeGrain": chart.grain, "columnType": "BASE_AXIS", "sqlExpression": time, "label": time, "expressionType": "SQL"}
 
 
 def _simple_filters(chart: Chart, time: str | None) -> list[dict]:
-    filters = [{"clause": "WHERE", "subject": col, "operator": "==",
-                "comparator": value, "expressionType": "SIMPLE"}
-               for col, value in chart.where.items()]
+    filters = [
+        {"clause": "WHERE", "subject": col, "operator": "==", "comparator": value, "expressionType": "SIMPLE"}
+        for col, value in chart.where.items()
+    ]
     if chart.timed and time:
-        filters.append({"clause": "WHERE", "subject": time, "operator": "TEMPORAL_RANGE",
-                        "comparator": NO_FILTER, "expressionType": "SIMPLE"})
+        filters.append(
+            {"clause": "WHERE", "subject": time, "operator": "TEMPORAL_RANGE", "comparator": NO_FILTER, "expressionType": "SIMPLE"}
+        )
     return filters
 
 
-def form_data(chart: Chart, dataset: Dataset, dataset_id: int,
-              formats: dict[str, str]) -> dict:
+def form_data(chart: Chart, dataset: Dataset, dataset_id: int, formats: dict[str, str]) -> dict:
     """The chart's params, as Explore saves them; `formats`: metric -> d3 format."""
     time = dataset.time if chart.timed else None
     shown = {formats.get(m, "SMART_NUMBER") for m in chart.metrics}
     number = shown.pop() if len(shown) == 1 else "SMART_NUMBER"
-    form = {"datasource": f"{dataset_id}__table", "viz_type": VIZ[chart.kind],
-            "adhoc_filters": _simple_filters(chart, time), "extra_form_data": {},
-            "row_limit": row_limit(chart), "color_scheme": "supersetColors"}
+    form = {
+        "datasource": f"{dataset_id}__table",
+        "viz_type": VIZ[chart.kind],
+        "adhoc_filters": _simple_filters(chart, time),
+        "extra_form_data": {},
+        "row_limit": row_limit(chart),
+        "color_scheme": "supersetColors",
+    }
     if chart.kind in SERIES:
-        form.update(x_axis=time, time_grain_sqla=chart.grain, metrics=chart.metrics,
-                    groupby=chart.groupby, show_legend=True, legendOrientation="top",
-                    rich_tooltip=True, y_axis_format=number, order_desc=True,
-                    x_axis_time_format="smart_date", truncateYAxis=False,
-                    zoomable=False, markerEnabled=chart.kind == "line",
-                    stack=chart.kind in ("bar", "area") and bool(chart.groupby),
-                    series_limit=chart.limit or 0,
-                    series_limit_metric=chart.metrics[0] if chart.limit else None)
+        form.update(
+            x_axis=time,
+            time_grain_sqla=chart.grain,
+            metrics=chart.metrics,
+            groupby=chart.groupby,
+            show_legend=True,
+            legendOrientation="top",
+            rich_tooltip=True,
+            y_axis_format=number,
+            order_desc=True,
+            x_axis_time_format="smart_date",
+            truncateYAxis=False,
+            zoomable=False,
+            markerEnabled=chart.kind == "line",
+            stack=chart.kind in ("bar", "area") and bool(chart.groupby),
+            series_limit=chart.limit or 0,
+            series_limit_metric=chart.metrics[0] if chart.limit else None,
+        )
     elif chart.kind == "big_number_trend":
-        form.update(metric=chart.metrics[0], x_axis=time, time_grain_sqla=chart.grain,
-                    show_trend_line=True, start_y_axis_at_zero=True,
-                    y_axis_format=number, header_font_size=0.4,
-                    subheader_font_size=0.15, time_format="smart_date",
-                    aggregation="raw")  # the whole period: a ratio of sums
+        form.update(
+            metric=chart.metrics[0],
+            x_axis=time,
+            time_grain_sqla=chart.grain,
+            show_trend_line=True,
+            start_y_axis_at_zero=True,
+            y_axis_format=number,
+            header_font_size=0.4,
+            subheader_font_size=0.15,
+            time_format="smart_date",
+            aggregation="raw",
+        )  # the whole period: a ratio of sums
     elif chart.kind == "big_number":
         form.update(metric=chart.metrics[0], y_axis_format=number)
     elif chart.kind == "table":
-        form.update(query_mode="aggregate", groupby=chart.groupby, metrics=chart.metrics,
-                    all_columns=[], percent_metrics=[], order_desc=chart.order is None,
-                    timeseries_limit_metric=None if chart.order else chart.metrics[0],
-                    server_pagination=False, table_timestamp_format="smart_date",
-                    show_cell_bars=True, include_search=False, page_length=0,
-                    column_config={m: {"d3NumberFormat": formats[m]}
-                                   for m in chart.metrics if m in formats})
+        form.update(
+            query_mode="aggregate",
+            groupby=chart.groupby,
+            metrics=chart.metrics,
+            all_columns=[],
+            percent_metrics=[],
+            order_desc=chart.order is None,
+            timeseries_limit_metric=None if chart.order else chart.metrics[0],
+            server_pagination=False,
+            table_timestamp_format="smart_date",
+            show_cell_bars=True,
+            include_search=False,
+            page_length=0,
+            column_config={m: {"d3NumberFormat": formats[m]} for m in chart.metrics if m in formats},
+        )
     elif chart.kind == "pie":
-        form.update(metric=chart.metrics[0], groupby=chart.groupby, donut=True,
-                    show_labels=True, label_type="key_percent", show_legend=True,
-                    legendOrientation="right", sort_by_metric=True, number_format="SMART_NUMBER")
+        form.update(
+            metric=chart.metrics[0],
+            groupby=chart.groupby,
+            donut=True,
+            show_labels=True,
+            label_type="key_percent",
+            show_legend=True,
+            legendOrientation="right",
+            sort_by_metric=True,
+            number_format="SMART_NUMBER",
+        )
     if chart.kind == "table" and limits_groups(chart):
-        form.update(series_columns=list(chart.groupby), series_limit=chart.limit,
-                    series_limit_metric=chart.metrics[0])
+        form.update(series_columns=list(chart.groupby), series_limit=chart.limit, series_limit_metric=chart.metrics[0])
     return form
 
 
@@ -168,10 +219,18 @@ def query_context(chart: Chart, dataset: Dataset, dataset_id: int, form: dict) -
     filters = [{"col": col, "op": "==", "val": value} for col, value in chart.where.items()]
     if time:
         filters.append({"col": time, "op": "TEMPORAL_RANGE", "val": NO_FILTER})
-    query = {"filters": filters, "extras": {"having": "", "where": ""},
-             "applied_time_extras": {}, "metrics": chart.metrics,
-             "row_limit": row_limit(chart), "url_params": {}, "custom_params": {},
-             "custom_form_data": {}, "time_offsets": [], "post_processing": []}
+    query = {
+        "filters": filters,
+        "extras": {"having": "", "where": ""},
+        "applied_time_extras": {},
+        "metrics": chart.metrics,
+        "row_limit": row_limit(chart),
+        "url_params": {},
+        "custom_params": {},
+        "custom_form_data": {},
+        "time_offsets": [],
+        "post_processing": [],
+    }
     if chart.kind in SERIES or chart.kind == "big_number_trend":
         query["extras"]["time_grain_sqla"] = chart.grain
         query["columns"] = [_axis(chart, time), *chart.groupby]
@@ -184,11 +243,15 @@ def query_context(chart: Chart, dataset: Dataset, dataset_id: int, form: dict) -
         order = [[chart.order, True]] if chart.order else [[chart.metrics[0], False]]
         query["orderby"] = order if chart.kind != "big_number" else []
         if limits_groups(chart):
-            query.update(series_columns=list(chart.groupby), series_limit=chart.limit,
-                         series_limit_metric=chart.metrics[0])
-    return {"datasource": {"id": dataset_id, "type": "table"}, "force": False,
-            "queries": [query], "form_data": form, "result_format": "json",
-            "result_type": "full"}
+            query.update(series_columns=list(chart.groupby), series_limit=chart.limit, series_limit_metric=chart.metrics[0])
+    return {
+        "datasource": {"id": dataset_id, "type": "table"},
+        "force": False,
+        "queries": [query],
+        "form_data": form,
+        "result_format": "json",
+        "result_type": "full",
+    }
 
 
 BI_URL = "http://127.0.0.1:8088/superset/dashboard/{}/"
@@ -202,5 +265,4 @@ def marts_read(dataset: Dataset) -> list[str]:
 def exposure_of(spec: Spec, dash: Dashboard) -> dict:
     """What models/exposures.yml must say of a dashboard: url and marts."""
     marts = sorted({m for c in dash.charts for m in marts_read(spec.datasets[c.dataset])})
-    return {"name": dash.exposure, "url": BI_URL.format(dash.slug),
-            "depends_on": [f"ref('{m}')" for m in marts]}
+    return {"name": dash.exposure, "url": BI_URL.format(dash.slug), "depends_on": [f"ref('{m}')" for m in marts]}

@@ -102,8 +102,7 @@ def write_batches(lake: Path, batches_dir: Path) -> list[Path]:
         if day == 1:  # snapshots exported at the window start land on day 1
             lo = pa.scalar(dt.datetime(1970, 1, 1), pa.timestamp("us"))
         tables = {
-            name: t.filter(pc.and_(pc.greater_equal(t[LOADED_AT], lo), pc.less(t[LOADED_AT], hi)))
-            for name, t in full.items()
+            name: t.filter(pc.and_(pc.greater_equal(t[LOADED_AT], lo), pc.less(t[LOADED_AT], hi))) for name, t in full.items()
         }
         written.append(_write(Path(batches_dir) / f"day-{day:03d}", tables, dict(_manifest(lake), batch_day=day)))
     return written
@@ -139,13 +138,19 @@ def hold_back_late(lake: Path, out: Path, day: int, share: float = 0.3, seed: in
             continue
         t, loaded = _us(table, spec.time_col), _us(table, LOADED_AT)
         new_loaded = np.minimum(day_end - rng.integers(0, HOUR_US, table.num_rows), t + 72 * HOUR_US - 1_000_000)
-        pick = (_single_copy(table, spec.key) & (t > day_end - 72 * HOUR_US)
-                & (loaded < day_end - US_PER_DAY) & (new_loaded > loaded)
-                & (rng.random(table.num_rows) < share))
+        pick = (
+            _single_copy(table, spec.key)
+            & (t > day_end - 72 * HOUR_US)
+            & (loaded < day_end - US_PER_DAY)
+            & (new_loaded > loaded)
+            & (rng.random(table.num_rows) < share)
+        )
         loaded = np.where(pick, new_loaded, loaded)
-        table = table.set_column(table.schema.get_field_index(LOADED_AT), LOADED_AT,
-                                 pa.array(loaded, pa.int64(), mask=loaded == np.iinfo(np.int64).min)
-                                 .cast(pa.timestamp("us")))  # a null _loaded_at (rule 11) stays null
+        table = table.set_column(
+            table.schema.get_field_index(LOADED_AT),
+            LOADED_AT,
+            pa.array(loaded, pa.int64(), mask=loaded == np.iinfo(np.int64).min).cast(pa.timestamp("us")),
+        )  # a null _loaded_at (rule 11) stays null
         tables[name] = table
     return _write(out, tables, dict(_manifest(lake), late_batch_day=day))
 
@@ -214,7 +219,6 @@ def redelivery_storm(lake: Path, out: Path, day: int, share: float = 0.2, seed: 
             broken = pa.array([value] * len(pick), field.type)
             copies = copies.set_column(idx, column, pc.if_else(pa.array(kind == 1), broken, copies[column]))
         idx = copies.schema.get_field_index(LOADED_AT)
-        copies = copies.set_column(idx, LOADED_AT,
-                                   pa.array(new_loaded[pick], pa.int64()).cast(pa.timestamp("us")))
+        copies = copies.set_column(idx, LOADED_AT, pa.array(new_loaded[pick], pa.int64()).cast(pa.timestamp("us")))
         tables[name] = pa.concat_tables([table, copies.cast(table.schema)])
     return _write(out, tables, dict(_manifest(lake), storm_day=day))

@@ -18,14 +18,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--scale", type=float, default=1.0, help="1 ≈ 1M rows over 90 days; 0.01 for tests")
     p.add_argument("--seed", type=int, default=42, help="same seed, same bytes")
     p.add_argument("--out", required=True, help="lake folder, e.g. data/lake")
-    p.add_argument("--start-date", type=dt.date.fromisoformat, default=DEFAULT_START,
-                   help=f"first UTC day of events (default {DEFAULT_START})")
+    p.add_argument(
+        "--start-date", type=dt.date.fromisoformat, default=DEFAULT_START, help=f"first UTC day of events (default {DEFAULT_START})"
+    )
     p.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"days of events (default {DEFAULT_DAYS})")
-    p.add_argument("--incident", action="append", default=[], metavar="KIND:TENANT:YYYY-MM-DD:DAYS",
-                   help="inject an incident over tenant-local days (repeatable); KIND is "
-                   "notification_outage or binding_failure_spike")
-    p.add_argument("--batches-dir", default=None,
-                   help="also write the lake as daily arrivals: DIR/day-NNN/<table>/ (rows landed that day)")
+    p.add_argument(
+        "--incident",
+        action="append",
+        default=[],
+        metavar="KIND:TENANT:YYYY-MM-DD:DAYS",
+        help="inject an incident over tenant-local days (repeatable); KIND is notification_outage or binding_failure_spike",
+    )
+    p.add_argument(
+        "--batches-dir", default=None, help="also write the lake as daily arrivals: DIR/day-NNN/<table>/ (rows landed that day)"
+    )
     p.set_defaults(func=run)
     return p
 
@@ -35,8 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from .pipeline import generate
 
     incidents = tuple(Incident.parse(text) for text in getattr(args, "incident", []) or [])
-    generate(args.out, GenConfig(scale=args.scale, seed=args.seed, start=args.start_date, days=args.days),
-             incidents=incidents)
+    generate(args.out, GenConfig(scale=args.scale, seed=args.seed, start=args.start_date, days=args.days), incidents=incidents)
     if args.batches_dir:
         from pathlib import Path
 

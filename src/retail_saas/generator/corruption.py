@@ -78,25 +78,30 @@ class Ledger:
 def set_to(col: str, value) -> Apply:
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         frame[col][rows] = value
+
     return apply
 
 
 def blank(col: str) -> Apply:
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         frame[col][rows] = np.where(np.arange(len(rows)) % 2 == 0, "", "   ")
+
     return apply
 
 
 def unknown(col: str, prefix: str) -> Apply:
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         frame[col][rows] = ctx.fresh(prefix, len(rows))
+
     return apply
 
 
 def variant(col: str, values: list[str]) -> Apply:
     """Out-of-list values: case variants, trailing spaces, unknown members."""
+
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         frame[col][rows] = np.asarray(values, dtype=object)[np.arange(len(rows)) % len(values)]
+
     return apply
 
 
@@ -106,15 +111,18 @@ def null_time(col: str) -> Apply:
 
 def future_time(col: str) -> Apply:
     """A clock in the future: more than a day after the row landed."""
+
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         ahead = DAY + (ctx.rng.uniform(10, 3 * 24 * 60, len(rows)) * MINUTE).astype(np.int64)
         frame[col][rows] = frame["_loaded_at"][rows] + ahead
+
     return apply
 
 
 def negative(col: str) -> Apply:
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         frame[col][rows] = -np.abs(frame[col][rows]) - 1
+
     return apply
 
 
@@ -122,15 +130,21 @@ def reversed_interval(start: str, end: str, max_minutes: float) -> Apply:
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         back = (ctx.rng.uniform(1, max_minutes, len(rows)) * MINUTE).astype(np.int64)
         frame[end][rows] = frame[start][rows] - back
+
     return apply
 
 
 def foreign(col: str, entity: str) -> Apply:
     """Point a reference at a (valid) entity of another tenant."""
+
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         world = ctx.world
-        src = {"users": (world.users, "user_id"), "teams": (world.teams, "team_id"),
-               "contacts": (world.contacts, "contact_id"), "templates": (world.templates, "template_id")}[entity]
+        src = {
+            "users": (world.users, "user_id"),
+            "teams": (world.teams, "team_id"),
+            "contacts": (world.contacts, "contact_id"),
+            "templates": (world.templates, "template_id"),
+        }[entity]
         owner_tenant = src[0]["_tenant"]
         candidates = np.flatnonzero(owner_tenant >= 0)  # brand templates belong to no single tenant
         row_tenant = frame["_tenant"][rows]
@@ -141,6 +155,7 @@ def foreign(col: str, entity: str) -> Apply:
                 break
             pick[same] = candidates[ctx.rng.integers(0, len(candidates), same.sum())]
         frame[col][rows] = src[0][src[1]][pick]
+
     return apply
 
 
@@ -187,6 +202,7 @@ def not_null(col: str) -> Where:
     def where(frame: Frame) -> np.ndarray:
         v = frame[col]
         return (v != NULL) if v.dtype != object else np.not_equal(v, None)
+
     return where
 
 
@@ -196,6 +212,7 @@ def both(*conds: Where) -> Where:
         for c in conds:
             out &= c(frame)
         return out
+
     return where
 
 
@@ -221,8 +238,7 @@ def clean_reply(frame: Frame) -> np.ndarray:
 R = 0.001  # the base rate of one bad-row variety in one table
 
 
-def _common(key: str, time_col: str | None, enum_col: str | None, variants: list[str], ensure=False,
-            tenant=True) -> list[BadSpec]:
+def _common(key: str, time_col: str | None, enum_col: str | None, variants: list[str], ensure=False, tenant=True) -> list[BadSpec]:
     """Kinds 1, 2, 5 and 6 as most logs carry them."""
     specs = [
         BadSpec(1, "null_key", R / 2, set_to(key, None), ensure=ensure),
@@ -279,8 +295,14 @@ EVENT_PLANS: dict[str, list[BadSpec]] = {
     "sync_log": [
         *_common("sync_id", "started_at", "status", ["Success", "error", "running "], ensure=True),
         BadSpec(7, "negative:items_synced", R, negative("items_synced"), not_null("items_synced"), ensure=True),
-        BadSpec(8, "finished_before_started", 4 * R, reversed_interval("started_at", "finished_at", 180),
-                not_null("finished_at"), ensure=True),
+        BadSpec(
+            8,
+            "finished_before_started",
+            4 * R,
+            reversed_interval("started_at", "finished_at", 180),
+            not_null("finished_at"),
+            ensure=True,
+        ),
     ],
     "media_log": [
         *_common("event_id", "event_time", None, []),  # content_type is free text: no kind 5
@@ -295,16 +317,21 @@ EVENT_PLANS: dict[str, list[BadSpec]] = {
     ],
     "contact_log": [
         *_common("event_id", "event_time", "action", ["Grade_change", "merge"]),
-        BadSpec(5, "bad_enum:new_grade", R, variant("new_grade", ["gold ", "Gold", "diamond"]),
-                not_null("new_grade"), ensure=True),
+        BadSpec(5, "bad_enum:new_grade", R, variant("new_grade", ["gold ", "Gold", "diamond"]), not_null("new_grade"), ensure=True),
         BadSpec(3, "foreign_contact", R, foreign("contact_id", "contacts"), has_tenant, ensure=True),
         BadSpec(3, "foreign_user", R / 2, foreign("user_id", "users"), both(not_null("user_id"), has_tenant)),
     ],
     "import_log": [
         *_common("import_batch_id", "started_at", "source", ["CSV", "zapier"]),
         BadSpec(7, "negative:rows_rejected", 2 * R, negative("rows_rejected"), ensure=True),
-        BadSpec(8, "finished_before_started", 4 * R, reversed_interval("started_at", "finished_at", 60),
-                not_null("finished_at"), ensure=True),
+        BadSpec(
+            8,
+            "finished_before_started",
+            4 * R,
+            reversed_interval("started_at", "finished_at", 60),
+            not_null("finished_at"),
+            ensure=True,
+        ),
     ],
     "automation_log": [
         *_common("event_id", "event_time", "trigger_type", ["Birthday", "abandoned-cart"]),
@@ -338,8 +365,7 @@ EVENT_PLANS: dict[str, list[BadSpec]] = {
         *_common("event_id", "event_time", "plan", ["Pro", "premium"]),
         BadSpec(5, "bad_enum:action", R, variant("action", ["Renewed", "paused"])),
         BadSpec(7, "negative:amount_cents", 2 * R, negative("amount_cents"), not_null("amount_cents"), ensure=True),
-        BadSpec(8, "period_end_before_start", 4 * R, reversed_interval("period_start", "period_end", 10 * 24 * 60),
-                ensure=True),
+        BadSpec(8, "period_end_before_start", 4 * R, reversed_interval("period_start", "period_end", 10 * 24 * 60), ensure=True),
     ],
     "account_binding_log": [
         *_common("attempt_id", "event_time", "provider", ["Gmail", "yahoo"]),
@@ -388,8 +414,14 @@ APP_PLANS: dict[str, list[BadSpec]] = {
 }
 # Keys of cloned bad app rows; distinct from the "_unknown_" ids that bad
 # references use, so an unknown reference never hits a (bad) clone.
-APP_KEY_PREFIX = {"brands": "brd_bad_", "tenants": "ten_bad_", "teams": "team_bad_", "user_profile": "usr_bad_",
-                  "templates": "tpl_bad_", "contacts": "con_bad_"}
+APP_KEY_PREFIX = {
+    "brands": "brd_bad_",
+    "tenants": "ten_bad_",
+    "teams": "team_bad_",
+    "user_profile": "usr_bad_",
+    "templates": "tpl_bad_",
+    "contacts": "con_bad_",
+}
 
 
 def _upper(frame: Frame, rows: np.ndarray, col: str) -> None:
@@ -454,8 +486,7 @@ def _choose_rows(frame: Frame, spec: BadSpec, rng: np.random.Generator) -> np.nd
 # rule 13 (two copies of a key with the same `_loaded_at` that differ) and
 # the time bound of rule 6 (an event time before 2000).
 
-FAR_FUTURE_US = (np.datetime64("9999-12-31T00:00:00", "us") - np.datetime64("1970-01-01T00:00:00", "us")).astype(
-    np.int64)
+FAR_FUTURE_US = (np.datetime64("9999-12-31T00:00:00", "us") - np.datetime64("1970-01-01T00:00:00", "us")).astype(np.int64)
 # Columns written as float64 (not int64) so that they can carry NaN and
 # infinity: rule 12 in a parquet lake. Read by the writer and the tests.
 FLOAT_COLUMNS: dict[str, tuple[str, ...]] = {"ai_assist_log": ("prompt_tokens",)}
@@ -471,25 +502,31 @@ def loaded_at_far_future(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
 
 def before_2000(col: str) -> Apply:
     """A clock reset: an event time in 1970 (rule 6, "Time bounds")."""
+
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         frame[col][rows] = (ctx.rng.uniform(0, 365, len(rows)) * DAY).astype(np.int64)
+
     return apply
 
 
 def not_a_number(col: str, value: float) -> Apply:
     """NaN or infinity in an integer column written as float (rule 12)."""
+
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         marks = frame.aux.setdefault(f"_float_{col}", np.zeros(len(frame), dtype=np.float64))
         marks[rows] = value
+
     return apply
 
 
 def conflicting_copy(col: str, value: str) -> Apply:
     """Marks rows to get a second copy with the same `_loaded_at` and `col`
     changed (rule 13); `inject_copies` appends the copies."""
+
     def apply(frame: Frame, rows: np.ndarray, ctx: Ctx) -> None:
         frame.aux.setdefault("_conflict", np.full(len(frame), None, dtype=object))
         frame["_conflict"][rows] = f"{col}={value}"
+
     return apply
 
 
@@ -504,14 +541,15 @@ COPY_PLANS: dict[str, list[BadSpec]] = {
     "sync_log": [BadSpec(6, "started_at_before_2000", R / 2, before_2000("started_at"), ensure=True)],
     "account_binding_log": [BadSpec(6, "event_time_before_2000", R / 2, before_2000("event_time"), ensure=True)],
     "ai_assist_log": [
-        BadSpec(12, "unreadable:prompt_tokens_nan", R / 2, not_a_number("prompt_tokens", np.nan),
-                not_null("prompt_tokens"), ensure=True),
-        BadSpec(12, "unreadable:prompt_tokens_inf", R / 2, not_a_number("prompt_tokens", np.inf),
-                not_null("prompt_tokens"), ensure=True),
+        BadSpec(
+            12, "unreadable:prompt_tokens_nan", R / 2, not_a_number("prompt_tokens", np.nan), not_null("prompt_tokens"), ensure=True
+        ),
+        BadSpec(
+            12, "unreadable:prompt_tokens_inf", R / 2, not_a_number("prompt_tokens", np.inf), not_null("prompt_tokens"), ensure=True
+        ),
     ],
     "contact_log": [BadSpec(13, "conflicting_copies", R / 2, conflicting_copy("source", "conflict"), ensure=True)],
-    "media_log": [BadSpec(13, "conflicting_copies", R / 2, conflicting_copy("content_type", "image/x-conflict"),
-                          ensure=True)],
+    "media_log": [BadSpec(13, "conflicting_copies", R / 2, conflicting_copy("content_type", "image/x-conflict"), ensure=True)],
 }
 
 
@@ -519,13 +557,11 @@ def single_copy(frame: Frame, key: tuple[str, ...]) -> np.ndarray:
     """Rows whose (present) key occurs once in the frame."""
     values = frame[key[0]]
     present = np.array([v is not None and str(v).strip() != "" for v in values], dtype=bool)
-    _, inverse, counts = np.unique(np.where(present, values, "").astype(str), return_inverse=True,
-                                   return_counts=True)
+    _, inverse, counts = np.unique(np.where(present, values, "").astype(str), return_inverse=True, return_counts=True)
     return present & (counts[inverse] == 1)
 
 
-def inject_copies(frame: Frame, key: tuple[str, ...], world: World, rng: np.random.Generator,
-                  ledger: Ledger) -> Frame:
+def inject_copies(frame: Frame, key: tuple[str, ...], world: World, rng: np.random.Generator, ledger: Ledger) -> Frame:
     """The copy-level kinds of COPY_PLANS, on clean rows whose key arrived once."""
     specs = COPY_PLANS.get(frame.table, [])
     if not specs:

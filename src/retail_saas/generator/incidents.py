@@ -39,9 +39,15 @@ KINDS = ("notification_outage", "binding_failure_spike")
 SPIKE_EXTRA_PER_DAY = 10
 SPIKE_FAIL_P = 0.9
 _SYNC_ERRORS = ["AUTH_EXPIRED", "HTTP_503", "SHOP_NOT_FOUND", "INVALID_API_KEY", "ETIMEDOUT"]
-_BIND_ERRORS = {"gmail": "invalid_grant", "outlook": "AADSTS50076", "imap": "IMAP_AUTH_FAILED",
-                "facebook": "OAuthException_190", "instagram": "OAuthException_190",
-                "whatsapp": "WABA_131031", "twilio": "twilio_20003"}
+_BIND_ERRORS = {
+    "gmail": "invalid_grant",
+    "outlook": "AADSTS50076",
+    "imap": "IMAP_AUTH_FAILED",
+    "facebook": "OAuthException_190",
+    "instagram": "OAuthException_190",
+    "whatsapp": "WABA_131031",
+    "twilio": "twilio_20003",
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,7 @@ class Incident:
         return {"kind": self.kind, "tenant_id": self.tenant_id, "day": self.day.isoformat(), "days": self.days}
 
 
-def apply(world: World, raw: dict[str, Frame], rng: np.random.Generator,
-          incidents: list[Incident] | tuple = ()) -> dict:
+def apply(world: World, raw: dict[str, Frame], rng: np.random.Generator, incidents: list[Incident] | tuple = ()) -> dict:
     """Mutate `raw` in place; return the manifest entries (churn truth, incidents)."""
     _churn_precursors(world, raw, rng)
     applied = []
@@ -86,8 +91,14 @@ def churn_truth(world: World) -> list[dict]:
     t = world.tenants
     out = []
     for i in np.flatnonzero(t["_churn_at"] != NULL):
-        out.append({"tenant_id": str(t["tenant_id"][i]), "churn_at": _iso(int(t["_churn_at"][i])),
-                    "kind": str(t["_churn_kind"][i]), "was_trial": bool(t["_is_new"][i])})
+        out.append(
+            {
+                "tenant_id": str(t["tenant_id"][i]),
+                "churn_at": _iso(int(t["_churn_at"][i])),
+                "kind": str(t["_churn_kind"][i]),
+                "was_trial": bool(t["_is_new"][i]),
+            }
+        )
     return sorted(out, key=lambda r: r["tenant_id"])
 
 
@@ -198,8 +209,7 @@ def _notification_outage(raw: dict[str, Frame], t: int, lo: int, hi: int) -> int
     return int(delivered.sum() + opened.sum())
 
 
-def _binding_spike(world: World, raw: dict[str, Frame], rng: np.random.Generator,
-                   t: int, lo: int, hi: int, days: int) -> int:
+def _binding_spike(world: World, raw: dict[str, Frame], rng: np.random.Generator, t: int, lo: int, hi: int, days: int) -> int:
     frame = raw["account_binding_log"]
     inside = (frame["_tenant"] == t) & (frame["event_time"] >= lo) & (frame["event_time"] < hi)
     flip = inside & (frame["status"] == "success") & (rng.random(len(frame)) < SPIKE_FAIL_P)

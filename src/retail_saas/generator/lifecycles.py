@@ -47,12 +47,14 @@ def apply(world: World, raw: dict[str, Frame], rng: np.random.Generator) -> dict
     dropped = _thin_conversations(world, raw, rng, quiet_at)
     _worsen_automations(world, raw, rng, quiet_at)
     redrawn = _structure_templates(world, raw, rng)
-    return {"contact_lifecycles": {
-        "quiet_contacts": int((quiet_at != NULL).sum()),
-        "quiet_within_window": int(((quiet_at != NULL) & (quiet_at < world.cfg.end_us)).sum()),
-        "conversations_dropped": dropped,
-        "template_rows_redrawn": redrawn,
-    }}
+    return {
+        "contact_lifecycles": {
+            "quiet_contacts": int((quiet_at != NULL).sum()),
+            "quiet_within_window": int(((quiet_at != NULL) & (quiet_at < world.cfg.end_us)).sum()),
+            "conversations_dropped": dropped,
+            "template_rows_redrawn": redrawn,
+        }
+    }
 
 
 def _quiet_dates(world: World, rng) -> np.ndarray:
@@ -137,7 +139,7 @@ def _structure_templates(world: World, raw: dict[str, Frame], rng) -> int:
     new_tpl = frame["template_id"].copy()
     redrawn = 0
     for t in np.unique(tenant[eligible]):
-        cand = usable.members[usable.start[t]:usable.start[t] + usable.count[t]]
+        cand = usable.members[usable.start[t] : usable.start[t] + usable.count[t]]
         if not len(cand):
             continue
         rows = np.flatnonzero(eligible & (tenant == t))

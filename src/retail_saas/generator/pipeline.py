@@ -18,8 +18,7 @@ from .world import app_frames, build_world, created_times
 from .writer import write_manifest, write_table
 
 
-def generate(out: str | Path, cfg: GenConfig, log: TextIO | None = sys.stderr,
-             incidents: tuple = ()) -> dict:
+def generate(out: str | Path, cfg: GenConfig, log: TextIO | None = sys.stderr, incidents: tuple = ()) -> dict:
     """Write the whole lake for `cfg` into `out` and return the manifest.
 
     `incidents`: `incidents.Incident`s to inject (churn precursors always are)."""
@@ -115,6 +114,10 @@ def _summary(rows: dict[str, int], elapsed: float, bad: int) -> str:
     total = sum(rows.values())
     lines = ["", f"{'table':<22}{'rows':>12}", "-" * 34]
     lines += [f"{name:<22}{n:>12,}" for name, n in rows.items()]
-    lines += ["-" * 34, f"{'total':<22}{total:>12,}", f"bad rows injected: {bad:,} ({bad / max(total, 1):.2%})",
-              f"done in {elapsed:.1f}s"]
+    lines += [
+        "-" * 34,
+        f"{'total':<22}{total:>12,}",
+        f"bad rows injected: {bad:,} ({bad / max(total, 1):.2%})",
+        f"done in {elapsed:.1f}s",
+    ]
     return "\n".join(lines)

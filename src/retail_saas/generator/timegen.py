@@ -44,8 +44,13 @@ TIMEZONES: list[tuple[str, str, str, float]] = [
 ]
 # Zones every lake must contain, whatever its size (edge cases for local dates).
 MUST_HAVE_ZONES = [
-    "Asia/Kolkata", "Australia/Adelaide", "America/St_Johns", "Asia/Kathmandu",
-    "Australia/Sydney", "America/Santiago", "Pacific/Auckland",
+    "Asia/Kolkata",
+    "Australia/Adelaide",
+    "America/St_Johns",
+    "Asia/Kathmandu",
+    "Australia/Sydney",
+    "America/Santiago",
+    "Pacific/Auckland",
 ]
 
 

@@ -24,17 +24,116 @@ CHANNELS = ["email", "sms", "facebook", "instagram", "whatsapp"]
 MODULES = ["inbox", "ai_assist", "templates", "catalog", "analytics", "crm", "brand_center"]
 PLATFORMS = ["shopify", "woocommerce", "magento", "bigcommerce", "prestashop"]
 
-_NAME_A = ["Maison", "Nordic", "Urban", "Blue", "Golden", "Little", "Wild", "Coastal", "Velvet", "Cedar",
-           "Atlas", "Lumen", "Olive", "Crimson", "Harbor", "Juniper", "Saffron", "Pioneer", "Sunny", "Ember"]
-_NAME_B = ["Boutique", "Outfitters", "Goods", "Market", "Threads", "Studio", "Supply", "Collective",
-           "Emporium", "House", "Co", "Store", "Trading", "Atelier", "Depot"]
-_BRANDS = ["Aurora", "Bellwood", "Cobalt", "Driftwood", "Evergreen", "Fjord", "Granite", "Halcyon", "Indigo",
-           "Jasper", "Kestrel", "Larkspur", "Meridian", "Nimbus", "Orchid", "Pebble", "Quill", "Riviera",
-           "Sable", "Tundra"]
-_FIRST = ["anna", "ben", "chloe", "david", "emma", "felix", "grace", "hugo", "ines", "jack", "kavya", "liam",
-          "maya", "noah", "olivia", "priya", "quentin", "rosa", "sam", "tara", "umar", "vera", "wei", "yuki", "zoe"]
-_LAST = ["martin", "smith", "muller", "garcia", "rossi", "kumar", "tanaka", "silva", "nguyen", "brown",
-         "dubois", "schmidt", "lopez", "sharma", "kim", "wilson", "costa", "novak", "olsen", "ahmed"]
+_NAME_A = [
+    "Maison",
+    "Nordic",
+    "Urban",
+    "Blue",
+    "Golden",
+    "Little",
+    "Wild",
+    "Coastal",
+    "Velvet",
+    "Cedar",
+    "Atlas",
+    "Lumen",
+    "Olive",
+    "Crimson",
+    "Harbor",
+    "Juniper",
+    "Saffron",
+    "Pioneer",
+    "Sunny",
+    "Ember",
+]
+_NAME_B = [
+    "Boutique",
+    "Outfitters",
+    "Goods",
+    "Market",
+    "Threads",
+    "Studio",
+    "Supply",
+    "Collective",
+    "Emporium",
+    "House",
+    "Co",
+    "Store",
+    "Trading",
+    "Atelier",
+    "Depot",
+]
+_BRANDS = [
+    "Aurora",
+    "Bellwood",
+    "Cobalt",
+    "Driftwood",
+    "Evergreen",
+    "Fjord",
+    "Granite",
+    "Halcyon",
+    "Indigo",
+    "Jasper",
+    "Kestrel",
+    "Larkspur",
+    "Meridian",
+    "Nimbus",
+    "Orchid",
+    "Pebble",
+    "Quill",
+    "Riviera",
+    "Sable",
+    "Tundra",
+]
+_FIRST = [
+    "anna",
+    "ben",
+    "chloe",
+    "david",
+    "emma",
+    "felix",
+    "grace",
+    "hugo",
+    "ines",
+    "jack",
+    "kavya",
+    "liam",
+    "maya",
+    "noah",
+    "olivia",
+    "priya",
+    "quentin",
+    "rosa",
+    "sam",
+    "tara",
+    "umar",
+    "vera",
+    "wei",
+    "yuki",
+    "zoe",
+]
+_LAST = [
+    "martin",
+    "smith",
+    "muller",
+    "garcia",
+    "rossi",
+    "kumar",
+    "tanaka",
+    "silva",
+    "nguyen",
+    "brown",
+    "dubois",
+    "schmidt",
+    "lopez",
+    "sharma",
+    "kim",
+    "wilson",
+    "costa",
+    "novak",
+    "olsen",
+    "ahmed",
+]
 _TEAMS = ["Support", "Sales", "Store Team", "Social", "VIP Desk", "Online", "Customer Care", "Wholesale"]
 _MAIL = ["gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me", "orange.fr", "web.de"]
 
@@ -168,8 +267,11 @@ def _brands(cfg: GenConfig, rng: np.random.Generator) -> Frame:
     names = [f"{_BRANDS[i % len(_BRANDS)]}{'' if i < len(_BRANDS) else ' ' + str(i // len(_BRANDS) + 1)}" for i in range(n)]
     created = cfg.start_us - (rng.uniform(60, 1500, n) * DAY).astype(np.int64)
     popularity = rng.zipf(1.6, n).astype(float)
-    return Frame("brands", {"brand_id": make_ids("brd_", n, 4), "name": as_object(names), "created_at": created},
-                 {"_popularity": popularity / popularity.sum()})
+    return Frame(
+        "brands",
+        {"brand_id": make_ids("brd_", n, 4), "name": as_object(names), "created_at": created},
+        {"_popularity": popularity / popularity.sum()},
+    )
 
 
 def _tenants(cfg: GenConfig, rng: np.random.Generator) -> Frame:
@@ -293,8 +395,16 @@ def _teams(cfg: GenConfig, rng: np.random.Generator, tenants: Frame) -> Frame:
     names = as_object(_TEAMS)[nth % len(_TEAMS)]
     created = tenants["created_at"][tenant] + (nth * rng.uniform(0, 20, len(tenant)) * DAY).astype(np.int64)
     created = np.minimum(created, cfg.end_us - DAY)
-    return Frame("teams", {"team_id": make_ids("team_", len(tenant), 5), "tenant_id": tenants["tenant_id"][tenant],
-                           "name": names, "created_at": created}, {"_tenant": tenant})
+    return Frame(
+        "teams",
+        {
+            "team_id": make_ids("team_", len(tenant), 5),
+            "tenant_id": tenants["tenant_id"][tenant],
+            "name": names,
+            "created_at": created,
+        },
+        {"_tenant": tenant},
+    )
 
 
 def _users(cfg: GenConfig, rng: np.random.Generator, tenants: Frame, teams: Frame) -> Frame:
@@ -338,8 +448,16 @@ def _users(cfg: GenConfig, rng: np.random.Generator, tenants: Frame, teams: Fram
     phone = join("+1555", make_ids("", rng.integers(0, 10_000_000, n), 7))
     return Frame(
         "user_profile",
-        {"user_id": ids, "tenant_id": tenants["tenant_id"][tenant], "team_id": teams["team_id"][team],
-         "role": role, "email": email, "phone": phone, "created_at": created, "deleted_at": deleted},
+        {
+            "user_id": ids,
+            "tenant_id": tenants["tenant_id"][tenant],
+            "team_id": teams["team_id"][team],
+            "role": role,
+            "email": email,
+            "phone": phone,
+            "created_at": created,
+            "deleted_at": deleted,
+        },
         {"_tenant": tenant, "_team": team},
     )
 
@@ -400,15 +518,27 @@ def _contacts(cfg: GenConfig, rng: np.random.Generator, tenants: Frame) -> Frame
         t_created + (rng.random(n) * np.maximum(cfg.start_us - t_created, HOUR)).astype(np.int64),
     )
     ids = make_ids("con_", n, 7)
-    email = join(choose(rng, _FIRST, None, n), ".", choose(rng, _LAST, None, n), make_ids("", rng.integers(0, 1000, n), 3),
-                 "@", choose(rng, _MAIL, None, n))
+    email = join(
+        choose(rng, _FIRST, None, n),
+        ".",
+        choose(rng, _LAST, None, n),
+        make_ids("", rng.integers(0, 1000, n), 3),
+        "@",
+        choose(rng, _MAIL, None, n),
+    )
     phone = join("+4477", make_ids("", rng.integers(0, 100_000_000, n), 8))
     return Frame(
         "contacts",
-        {"contact_id": ids, "tenant_id": tenants["tenant_id"][tenant], "email": email, "phone": phone,
-         "grade": np.full(n, None, dtype=object),  # rendered from _grade after the CRM domain ran
-         "source": choose(rng, ["shopify", "manual", "import", "web_form", "pos", "facebook_lead"], [30, 20, 20, 15, 10, 5], n),
-         "created_at": created, "updated_at": created.copy()},
+        {
+            "contact_id": ids,
+            "tenant_id": tenants["tenant_id"][tenant],
+            "email": email,
+            "phone": phone,
+            "grade": np.full(n, None, dtype=object),  # rendered from _grade after the CRM domain ran
+            "source": choose(rng, ["shopify", "manual", "import", "web_form", "pos", "facebook_lead"], [30, 20, 20, 15, 10, 5], n),
+            "created_at": created,
+            "updated_at": created.copy(),
+        },
         {"_tenant": tenant, "_grade": grade.astype(np.int64), "_is_new": is_new},
     )
 
@@ -424,9 +554,15 @@ def _sla(cfg: GenConfig, rng: np.random.Generator, tenants: Frame) -> Frame:
         rows_c.extend(sorted(chans))
     tenant = np.array(rows_t, dtype=np.int64)
     minutes = rng.choice([15, 30, 45, 60, 120, 240, 480], size=len(tenant)).astype(np.int64)
-    return Frame("sla_policies", {"tenant_id": tenants["tenant_id"][tenant],
-                                  "channel": as_object(CHANNELS)[np.array(rows_c, dtype=np.int64)],
-                                  "first_reply_target_minutes": minutes}, {"_tenant": tenant})
+    return Frame(
+        "sla_policies",
+        {
+            "tenant_id": tenants["tenant_id"][tenant],
+            "channel": as_object(CHANNELS)[np.array(rows_c, dtype=np.int64)],
+            "first_reply_target_minutes": minutes,
+        },
+        {"_tenant": tenant},
+    )
 
 
 def app_frames(world: World) -> dict[str, Frame]:
@@ -453,8 +589,22 @@ def created_times(frame: Frame) -> np.ndarray:
     return np.full(len(frame), NULL, dtype=np.int64)
 
 
-__all__ = ["GRADES", "PLANS", "CHANNELS", "MODULES", "PLAN_PRICE_CENTS", "World", "Groups", "build_world",
-           "app_frames", "not_before", "lognormal_us", "DAY", "HOUR", "MINUTE"]
+__all__ = [
+    "GRADES",
+    "PLANS",
+    "CHANNELS",
+    "MODULES",
+    "PLAN_PRICE_CENTS",
+    "World",
+    "Groups",
+    "build_world",
+    "app_frames",
+    "not_before",
+    "lognormal_us",
+    "DAY",
+    "HOUR",
+    "MINUTE",
+]
 
 
 def owner_of(world: World, tenant: np.ndarray) -> np.ndarray:

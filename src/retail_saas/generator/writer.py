@@ -36,8 +36,9 @@ def to_arrow(frame: Frame, spec: TableSpec) -> pa.Table:
         if field.name in floats:  # rule 12: NaN / infinity where injected
             marks = frame.aux.get(f"_float_{field.name}", np.zeros(len(values)))
             marked = ~np.isfinite(marks)
-            arrays.append(pa.array(np.where(marked, marks, values.astype(np.float64)), pa.float64(),
-                                   mask=(values == NULL) & ~marked))
+            arrays.append(
+                pa.array(np.where(marked, marks, values.astype(np.float64)), pa.float64(), mask=(values == NULL) & ~marked)
+            )
         elif kind == STR:
             arrays.append(pa.array(values, pa.string()))
         elif kind == BOOL:

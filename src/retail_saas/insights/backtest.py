@@ -74,11 +74,15 @@ class Backtest:
 
         out = []
         for c in self.churn:
-            out.append(f"contact_churn {c.cutoff}: rows {c.rows}, churned {c.positives}, auc {f(c.model)} vs "
-                       f"recency {f(c.baseline)}, precision@top10% {f(c.model_extra)} vs recency {f(c.baseline_extra)}")
+            out.append(
+                f"contact_churn {c.cutoff}: rows {c.rows}, churned {c.positives}, auc {f(c.model)} vs "
+                f"recency {f(c.baseline)}, precision@top10% {f(c.model_extra)} vs recency {f(c.baseline_extra)}"
+            )
         for c in self.templates:
-            out.append(f"template_hits {c.cutoff}: users {c.rows} (cold-start {c.positives}), hit@5 {f(c.model)} vs "
-                       f"tenant top-5 {f(c.baseline)}, cold-start {f(c.model_extra)} vs {f(c.baseline_extra)}")
+            out.append(
+                f"template_hits {c.cutoff}: users {c.rows} (cold-start {c.positives}), hit@5 {f(c.model)} vs "
+                f"tenant top-5 {f(c.baseline)}, cold-start {f(c.model_extra)} vs {f(c.baseline_extra)}"
+            )
         (auc, b_auc), (prec, b_prec) = self.churn_auc(), self.churn_precision()
         (hit, b_hit), (cold, b_cold) = self.hit_rate(), self.cold_hit_rate()
         out += [
@@ -94,10 +98,11 @@ class Backtest:
     def beats_baselines(self) -> list[str]:
         """The margins not met (empty: every backtest beats its baseline by the stated margin)."""
         missed = []
-        for name, (model, base), margin in [("contact_churn_auc", self.churn_auc(), AUC_MARGIN),
-                                            ("contact_churn_precision_top_decile", self.churn_precision(),
-                                             PRECISION_MARGIN),
-                                            ("template_hit_rate_at_5", self.hit_rate(), HIT_RATE_MARGIN)]:
+        for name, (model, base), margin in [
+            ("contact_churn_auc", self.churn_auc(), AUC_MARGIN),
+            ("contact_churn_precision_top_decile", self.churn_precision(), PRECISION_MARGIN),
+            ("template_hit_rate_at_5", self.hit_rate(), HIT_RATE_MARGIN),
+        ]:
             if model is None or base is None or model < base + margin:
                 missed.append(f"{name}: {model} vs baseline {base} (margin {margin})")
         return missed
@@ -131,13 +136,15 @@ def _windows(con, mart: str, date_col: str, horizon_days: int) -> list[tuple[dt.
 def churn_backtest(con, horizon_days: int = CHURN_HORIZON_DAYS) -> list[CutoffFigures]:
     inbound = defaultdict(list)
     for tenant, contact, when in con.execute(
-            "select tenant_id, contact_id, occurred_at from staging.stg_events__messages "
-            "where direction = 'inbound' and contact_id is not null").fetchall():
+        "select tenant_id, contact_id, occurred_at from staging.stg_events__messages "
+        "where direction = 'inbound' and contact_id is not null"
+    ).fetchall():
         inbound[(tenant, contact)].append(when)
     out = []
     for cutoff, start, end in _windows(con, "contact_churn_risk", "scored_on", horizon_days):
-        rows = con.execute("select tenant_id, contact_id, risk_score from marts.contact_churn_risk "
-                           "where scored_on = ?", [cutoff]).fetchall()
+        rows = con.execute(
+            "select tenant_id, contact_id, risk_score from marts.contact_churn_risk where scored_on = ?", [cutoff]
+        ).fetchall()
         scores, base, labels, keys = [], [], [], []
         for tenant, contact, score in rows:
             times = inbound[(tenant, contact)]
@@ -147,25 +154,39 @@ def churn_backtest(con, horizon_days: int = CHURN_HORIZON_DAYS) -> list[CutoffFi
             base.append((start - last).total_seconds() if last else float("inf"))
             scores.append(float(score))
             keys.append(f"{tenant}/{contact}")
-        out.append(CutoffFigures(cutoff, len(rows), sum(labels), roc_auc(scores, labels), roc_auc(base, labels),
-                                 precision_top_decile(scores, labels, keys), precision_top_decile(base, labels, keys)))
+        out.append(
+            CutoffFigures(
+                cutoff,
+                len(rows),
+                sum(labels),
+                roc_auc(scores, labels),
+                roc_auc(base, labels),
+                precision_top_decile(scores, labels, keys),
+                precision_top_decile(base, labels, keys),
+            )
+        )
     return out
 
 
 def template_backtest(con, horizon_days: int = TEMPLATE_HORIZON_DAYS) -> list[CutoffFigures]:
     uses = con.execute(
         "select tenant_id, user_id, template_id, occurred_at from staging.stg_events__template_events "
-        "where action in ('use', 'apply') and user_id is not null").fetchall()
+        "where action in ('use', 'apply') and user_id is not null"
+    ).fetchall()
     out = []
     for cutoff, start, end in _windows(con, "template_recommendations", "recommended_on", horizon_days):
         recs = defaultdict(set)
         for tenant, user, template in con.execute(
-                "select tenant_id, user_id, template_id from marts.template_recommendations "
-                "where recommended_on = ?", [cutoff]).fetchall():
+            "select tenant_id, user_id, template_id from marts.template_recommendations where recommended_on = ?", [cutoff]
+        ).fetchall():
             recs[(tenant, user)].add(template)
-        alive = set(con.execute(
-            "select tenant_id, user_id from staging.stg_app__users "
-            "where created_at < ? and (deleted_at is null or deleted_at >= ?)", [start, start]).fetchall())
+        alive = set(
+            con.execute(
+                "select tenant_id, user_id from staging.stg_app__users "
+                "where created_at < ? and (deleted_at is null or deleted_at >= ?)",
+                [start, start],
+            ).fetchall()
+        )
         popular: dict[str, Counter] = defaultdict(Counter)
         own: Counter = Counter()
         future = defaultdict(set)
@@ -175,8 +196,7 @@ def template_backtest(con, horizon_days: int = TEMPLATE_HORIZON_DAYS) -> list[Cu
                 own[(tenant, user)] += 1
             elif when < end and (tenant, user) in alive:
                 future[(tenant, user)].add(template)
-        top5 = {t: {tpl for tpl, _ in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:5]}
-                for t, c in popular.items()}
+        top5 = {t: {tpl for tpl, _ in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:5]} for t, c in popular.items()}
         hits = base_hits = cold_n = cold_hits = cold_base = 0
         for (tenant, user), used in future.items():
             hit = bool(used & recs.get((tenant, user), set()))
@@ -188,8 +208,17 @@ def template_backtest(con, horizon_days: int = TEMPLATE_HORIZON_DAYS) -> list[Cu
                 cold_hits += hit
                 cold_base += base_hit
         n = len(future)
-        out.append(CutoffFigures(cutoff, n, cold_n, hits / n if n else None, base_hits / n if n else None,
-                                 cold_hits / cold_n if cold_n else None, cold_base / cold_n if cold_n else None))
+        out.append(
+            CutoffFigures(
+                cutoff,
+                n,
+                cold_n,
+                hits / n if n else None,
+                base_hits / n if n else None,
+                cold_hits / cold_n if cold_n else None,
+                cold_base / cold_n if cold_n else None,
+            )
+        )
     return out
 
 

@@ -41,8 +41,7 @@ class EvalResult:
         auc = "n/a" if self.auc is None else f"{self.auc:.3f}"
         far = "n/a" if self.false_alarm_rate is None else f"{self.false_alarm_rate:.2%}"
         out = [
-            f"churn_risk_auc: {auc} (rows {self.churn_rows}, positives {self.churn_positives}, "
-            f"horizon {self.horizon_days} days)",
+            f"churn_risk_auc: {auc} (rows {self.churn_rows}, positives {self.churn_positives}, horizon {self.horizon_days} days)",
             f"anomaly_false_alarm_rate: {far} ({self.false_alarms} of {self.judged_points} judged points)",
         ]
         if self.incidents:
@@ -93,9 +92,7 @@ def evaluate(database: str | Path, lake: str | Path, horizon_days: int = 21) -> 
             "where scoring_date + ? * interval 1 day <= ? order by tenant_id, scoring_date",
             [horizon_days, as_of],
         ).fetchall()
-        points = con.execute(
-            "select tenant_id, kpi, activity_date, is_anomaly from marts.kpi_anomalies"
-        ).fetchall()
+        points = con.execute("select tenant_id, kpi, activity_date, is_anomaly from marts.kpi_anomalies").fetchall()
     finally:
         con.close()
     del last

@@ -26,8 +26,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--lake", required=True, type=Path, help="lake folder")
     p.add_argument("--schema", default="raw", help="target schema (default: raw)")
-    p.add_argument("--format", dest="fmt", choices=["auto", "parquet", "csv"], default="auto",
-                   help="file format (default: parquet if a folder has .parquet files, else csv)")
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=["auto", "parquet", "csv"],
+        default="auto",
+        help="file format (default: parquet if a folder has .parquet files, else csv)",
+    )
     p.add_argument("--tables", help="comma-separated subset of table folders")
     p.set_defaults(func=_load)
 
@@ -53,13 +58,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description=(
             "Start a private PostgreSQL (installed with apt-get if missing) on 127.0.0.1 with "
             "its own port and data directory, and print the PG* variables to use it: "
-            "eval \"$(retail-saas pg-server start)\". Password (SCRAM) authentication: the "
+            'eval "$(retail-saas pg-server start)". Password (SCRAM) authentication: the '
             "superuser's generated password is in <dir>/secret/ (PGPASSFILE points to it)."
         ),
     )
     s.add_argument("action", choices=["start", "stop", "status"])
-    s.add_argument("--dir", default=os.environ.get("RETAIL_SAAS_PG_DIR", DEFAULT_SERVER_DIR),
-                   help=f"data/socket/log directory (default: $RETAIL_SAAS_PG_DIR or {DEFAULT_SERVER_DIR})")
+    s.add_argument(
+        "--dir",
+        default=os.environ.get("RETAIL_SAAS_PG_DIR", DEFAULT_SERVER_DIR),
+        help=f"data/socket/log directory (default: $RETAIL_SAAS_PG_DIR or {DEFAULT_SERVER_DIR})",
+    )
     s.add_argument("--port", type=int, help="port (default: the last one used, else a free one)")
     s.add_argument("--database", default="retail_saas")
     s.add_argument("--purge", action="store_true", help="with stop: delete the directory too")
@@ -96,8 +104,7 @@ def _server(args: argparse.Namespace) -> int:
     from retail_saas.postgres.server import PostgresServer, ServerError
 
     base = Path(os.path.expanduser(args.dir))
-    server = PostgresServer(base, port=args.port, database=args.database, keep=True,
-                            fast=False)
+    server = PostgresServer(base, port=args.port, database=args.database, keep=True, fast=False)
     try:
         if args.action == "start":
             server.start()

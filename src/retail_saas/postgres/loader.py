@@ -80,11 +80,13 @@ def _csv_header(path: Path) -> list[str]:
                 if header is None:
                     header = row
                 elif len(row) != len(header):
-                    raise LakeError(f"{path}: line {line} has {len(row)} fields, the header "
-                                    f"{len(header)} (a truncated or malformed CSV file)")
+                    raise LakeError(
+                        f"{path}: line {line} has {len(row)} fields, the header {len(header)} (a truncated or malformed CSV file)"
+                    )
     except UnicodeDecodeError as e:
-        raise LakeError(f"{path}: not UTF-8 at line {_first_non_utf8_line(path)} ({e.reason}: byte "
-                        f"0x{e.object[e.start]:02x})") from None
+        raise LakeError(
+            f"{path}: not UTF-8 at line {_first_non_utf8_line(path)} ({e.reason}: byte 0x{e.object[e.start]:02x})"
+        ) from None
     except csv.Error as e:
         raise LakeError(f"{path}: line {line}: {_first_line(e)}") from None
     if not header:
@@ -116,8 +118,7 @@ def _parquet_columns(path: Path, table: str) -> list[str]:
     cols = []
     for fld in schema:
         if pt.is_nested(fld.type):
-            _log(f"warning: {path}: column {fld.name} ({fld.type}) skipped, nested types are not loaded",
-                 sys.stderr)
+            _log(f"warning: {path}: column {fld.name} ({fld.type}) skipped, nested types are not loaded", sys.stderr)
             continue
         cols.append(fld.name)
     return cols
@@ -167,8 +168,11 @@ def plan_lake(lake: Path, fmt: str = "auto", tables: list[str] | None = None) ->
     found = {p.name for p in plans}
     # A whole lake must hold every contract table: loading the others would
     # leave a stale raw copy of the missing one (a mixed snapshot).
-    errors += [f"table {t} is missing: no {fmt if fmt != 'auto' else 'parquet or csv'} files in {lake / t}"
-               for t in TABLES if t not in found | unreadable and (not tables or t in tables)]
+    errors += [
+        f"table {t} is missing: no {fmt if fmt != 'auto' else 'parquet or csv'} files in {lake / t}"
+        for t in TABLES
+        if t not in found | unreadable and (not tables or t in tables)
+    ]
     if errors:
         raise LakeError("\n".join(errors))
     if not plans:
@@ -236,19 +240,20 @@ def _prepare_table(cur, schema: str, plan: TablePlan) -> None:
     columns, then empty it."""
     from psycopg2 import errors, sql
 
-    cur.execute("""
+    cur.execute(
+        """
         select a.attname, format_type(a.atttypid, a.atttypmod)
         from pg_attribute a
         join pg_class c on c.oid = a.attrelid
         join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = %s and c.relname = %s and c.relkind = 'r'
           and a.attnum > 0 and not a.attisdropped
-    """, (schema, plan.name))
+    """,
+        (schema, plan.name),
+    )
     existing = dict(cur.fetchall())
     table = _ident(schema, plan.name)
-    coldefs = sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(RAW_TYPE)) for c in plan.columns
-    )
+    coldefs = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(RAW_TYPE)) for c in plan.columns)
     if not existing:
         cur.execute(sql.SQL("create table {} ({})").format(table, coldefs))
         return
@@ -268,8 +273,7 @@ def _prepare_table(cur, schema: str, plan: TablePlan) -> None:
             ) from None
     for c in plan.columns:
         if c not in existing:
-            cur.execute(sql.SQL("alter table {} add column {} {}").format(
-                table, sql.Identifier(c), sql.SQL(RAW_TYPE)))
+            cur.execute(sql.SQL("alter table {} add column {} {}").format(table, sql.Identifier(c), sql.SQL(RAW_TYPE)))
     # Columns the lake no longer has go too, unless a view still uses them
     # (then they stay, null).
     for c in existing:
@@ -291,12 +295,10 @@ def _copy_file(cur, conn, table, path: Path, cols: list[str], fmt: str, batch_ro
         import pyarrow.parquet as pq
 
         copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(table, collist)
-        stream = _ArrowCsvStream(pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=cols),
-                                 _as_text)
+        stream = _ArrowCsvStream(pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=cols), _as_text)
         cur.copy_expert(copy.as_string(conn), stream, size=1 << 20)
         return stream.rows
-    copy = sql.SQL("copy {} ({}) from stdin with (format csv, header true, encoding 'UTF8')").format(
-        table, collist)
+    copy = sql.SQL("copy {} ({}) from stdin with (format csv, header true, encoding 'UTF8')").format(table, collist)
     with open(path, "rb") as f:
         cur.copy_expert(copy.as_string(conn), f, size=1 << 20)
     return max(cur.rowcount, 0)
@@ -350,8 +352,7 @@ def load_lake(
             for plan in plans:
                 res = load_table(cur, conn, schema, plan)
                 results.append(res)
-                _log(f"{schema}.{res.name}: {res.rows:,} rows from {res.files} {plan.fmt} "
-                     f"file(s) in {res.seconds:.2f}s", out)
+                _log(f"{schema}.{res.name}: {res.rows:,} rows from {res.files} {plan.fmt} file(s) in {res.seconds:.2f}s", out)
         conn.commit()
     except LakeError:
         conn.rollback()
@@ -362,6 +363,7 @@ def load_lake(
     finally:
         conn.close()
     total = sum(r.rows for r in results)
-    _log(f"loaded {len(results)} tables, {total:,} rows into schema {schema} "
-         f"in one transaction in {time.monotonic() - t0:.2f}s", out)
+    _log(
+        f"loaded {len(results)} tables, {total:,} rows into schema {schema} in one transaction in {time.monotonic() - t0:.2f}s", out
+    )
     return sorted(results, key=lambda r: r.name)

@@ -60,9 +60,11 @@ AUDIT_ROLE = "retail_saas_auditor"
 # default. Revoked in template1 (so every new database inherits it) and
 # in the server's database; superusers and owners' tools are unaffected.
 HARDEN = [
-    ("revoke execute on function pg_get_viewdef(oid), pg_get_viewdef(oid, boolean), "
-     "pg_get_viewdef(oid, integer), pg_get_viewdef(text), pg_get_viewdef(text, boolean), "
-     "pg_get_ruledef(oid), pg_get_ruledef(oid, boolean), pg_get_functiondef(oid) from public"),
+    (
+        "revoke execute on function pg_get_viewdef(oid), pg_get_viewdef(oid, boolean), "
+        "pg_get_viewdef(oid, integer), pg_get_viewdef(text), pg_get_viewdef(text, boolean), "
+        "pg_get_ruledef(oid), pg_get_ruledef(oid, boolean), pg_get_functiondef(oid) from public"
+    ),
     "revoke select on pg_catalog.pg_rewrite from public",
 ]
 AUDIT_SETTINGS = {
@@ -115,8 +117,9 @@ def find_bindir() -> Path | None:
 def install_postgresql(timeout: float = 1200) -> float:
     """Install the Debian `postgresql` package (apt-get). Returns seconds."""
     if not shutil.which("apt-get"):
-        raise ServerError("PostgreSQL is not installed and apt-get is not available; "
-                          "install PostgreSQL or set PGHOST to your own server")
+        raise ServerError(
+            "PostgreSQL is not installed and apt-get is not available; install PostgreSQL or set PGHOST to your own server"
+        )
     prefix: list[str] = []
     if os.geteuid() != 0:
         if not shutil.which("sudo"):
@@ -148,13 +151,10 @@ def _apt_install(packages: list[str], timeout: float = 1200) -> None:
         prefix = ["sudo", "-n"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     cmd = prefix + ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
-                         check=False)
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if res.returncode != 0:  # the package lists may be stale or missing
-        subprocess.run(prefix + ["apt-get", "update", "-q"], env=env, capture_output=True,
-                       timeout=timeout, check=False)
-        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,
-                             check=False)
+        subprocess.run(prefix + ["apt-get", "update", "-q"], env=env, capture_output=True, timeout=timeout, check=False)
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if res.returncode != 0:
         tail = (res.stdout + res.stderr)[-2000:]
         raise ServerError(f"{' '.join(cmd)} failed ({res.returncode}):\n{tail}")
@@ -162,10 +162,12 @@ def _apt_install(packages: list[str], timeout: float = 1200) -> None:
 
 def pgaudit_available(bindir: Path) -> bool:
     """pgaudit's library is installed for this PostgreSQL major."""
-    res = subprocess.run([str(bindir / "pg_config"), "--pkglibdir"], capture_output=True,
-                         text=True, check=False) if (bindir / "pg_config").exists() else None
-    libdir = Path(res.stdout.strip()) if res and res.returncode == 0 else \
-        Path("/usr/lib/postgresql") / bindir.parent.name / "lib"
+    res = (
+        subprocess.run([str(bindir / "pg_config"), "--pkglibdir"], capture_output=True, text=True, check=False)
+        if (bindir / "pg_config").exists()
+        else None
+    )
+    libdir = Path(res.stdout.strip()) if res and res.returncode == 0 else Path("/usr/lib/postgresql") / bindir.parent.name / "lib"
     return (libdir / "pgaudit.so").exists()
 
 
@@ -214,7 +216,8 @@ def _server_os_user() -> pwd.struct_passwd:
         _log("creating OS user postgres")
         subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         return pwd.getpwnam("postgres")
 
@@ -343,13 +346,16 @@ class PostgresServer:
             "LANG": "C",
         }
         res = subprocess.run(
-            args, cwd=self.base_dir, env=env, capture_output=True, text=True,
-            timeout=timeout, **kw,
+            args,
+            cwd=self.base_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            **kw,
         )
         if check and res.returncode != 0:
-            raise ServerError(
-                f"{' '.join(args)} failed ({res.returncode}):\n{res.stdout}{res.stderr}{self._log_tail()}"
-            )
+            raise ServerError(f"{' '.join(args)} failed ({res.returncode}):\n{res.stdout}{res.stderr}{self._log_tail()}")
         return res
 
     def _bin(self, name: str) -> str:
@@ -394,7 +400,7 @@ class PostgresServer:
             return None
         if CONF_MARK not in text:
             return None
-        m = re.search(r"^port = (\d+)$", text[text.index(CONF_MARK):], re.M)
+        m = re.search(r"^port = (\d+)$", text[text.index(CONF_MARK) :], re.M)
         return int(m.group(1)) if m else None
 
     def is_running(self) -> bool:
@@ -422,7 +428,8 @@ class PostgresServer:
                 if not os.stat(parent).st_mode & 0o001:
                     raise ServerError(
                         f"{parent} is not traversable by the {self._user.pw_name} OS user; "
-                        "choose another RETAIL_SAAS_PG_DIR (e.g. under /tmp)")
+                        "choose another RETAIL_SAAS_PG_DIR (e.g. under /tmp)"
+                    )
         if len(str(self.socket_dir)) > 80:  # unix socket paths are limited (~107 bytes)
             raise ServerError(f"base directory path too long for a unix socket: {self.base_dir}")
         # The server user must reach the base dir (mkdtemp makes it 0700).
@@ -444,11 +451,20 @@ class PostgresServer:
                 f.write(secret + "\n")
             self._chown(pwfile)
             try:
-                self._run([
-                    self._bin("initdb"), "-D", str(self.data_dir), "-U", self.superuser,
-                    "--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=UTF8",
-                    "--no-locale", "--no-sync",
-                ])
+                self._run(
+                    [
+                        self._bin("initdb"),
+                        "-D",
+                        str(self.data_dir),
+                        "-U",
+                        self.superuser,
+                        "--auth=scram-sha-256",
+                        f"--pwfile={pwfile}",
+                        "--encoding=UTF8",
+                        "--no-locale",
+                        "--no-sync",
+                    ]
+                )
             finally:
                 pwfile.unlink(missing_ok=True)
         self.password()  # an old trust-only data directory fails here
@@ -486,18 +502,16 @@ class PostgresServer:
                 port = free_port()
             self._write_conf(port)
             res = self._run(
-                [self._bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
-                 "-w", "-t", "60", "start"],
-                check=False, timeout=90,
+                [self._bin("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60", "start"],
+                check=False,
+                timeout=90,
             )
             if res.returncode == 0:
                 self.port = port
                 self._wait_ready()
                 self.timings["start"] = time.monotonic() - t2
                 return
-            last_err = ServerError(
-                f"pg_ctl start failed ({res.returncode}):\n{res.stdout}{res.stderr}{self._log_tail()}"
-            )
+            last_err = ServerError(f"pg_ctl start failed ({res.returncode}):\n{res.stdout}{res.stderr}{self._log_tail()}")
             if "could not bind" not in self._log_tail() and "in use" not in self._log_tail():
                 break
             _log(f"port {port} taken, retrying")
@@ -510,8 +524,12 @@ class PostgresServer:
         while True:
             try:
                 psycopg2.connect(
-                    host="127.0.0.1", port=self.port, user=self.superuser, dbname="postgres",
-                    password=self.password(), connect_timeout=3,
+                    host="127.0.0.1",
+                    port=self.port,
+                    user=self.superuser,
+                    dbname="postgres",
+                    password=self.password(),
+                    connect_timeout=3,
                 ).close()
                 return
             except psycopg2.OperationalError as e:
@@ -522,8 +540,7 @@ class PostgresServer:
     def _exec(self, dbname: str, *stmts: str) -> list:
         import psycopg2
 
-        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.superuser,
-                                dbname=dbname, password=self.password())
+        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.superuser, dbname=dbname, password=self.password())
         try:
             conn.autocommit = True
             out = []
@@ -537,8 +554,7 @@ class PostgresServer:
 
     def _create_database(self) -> None:
         self._exec("template1", *HARDEN)
-        (found,) = self._exec("postgres", f"select 1 from pg_database where datname = "
-                                          f"'{self.database}'")
+        (found,) = self._exec("postgres", f"select 1 from pg_database where datname = '{self.database}'")
         if not found:
             self._exec("postgres", f'create database "{self.database}"')
         self._exec(self.database, *HARDEN)
@@ -552,12 +568,12 @@ class PostgresServer:
         if self.bindir and (self.data_dir / "postmaster.pid").exists():
             res = self._run(
                 [self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"],
-                check=False, timeout=90,
+                check=False,
+                timeout=90,
             )
             if res.returncode != 0 and self.is_running():
                 _log(f"pg_ctl stop failed: {res.stdout}{res.stderr}")
-                self._run([self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop"],
-                          check=False)
+                self._run([self._bin("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop"], check=False)
         self._started = False
         if not self.keep:
             shutil.rmtree(self.base_dir, ignore_errors=True)

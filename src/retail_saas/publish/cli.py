@@ -18,9 +18,13 @@ TARGET_TYPES = {"duckdb": "duckdb", "postgres": "postgres"}
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     # prefix '+': every '-' option after `build` is dbt's, not ours.
-    p = sub.add_parser("build", prefix_chars="+", add_help=False,
-                       help="dbt build into a shadow, then publish it whole if every test passed",
-                       description=__doc__)
+    p = sub.add_parser(
+        "build",
+        prefix_chars="+",
+        add_help=False,
+        help="dbt build into a shadow, then publish it whole if every test passed",
+        description=__doc__,
+    )
     p.add_argument("dbt_args", nargs=argparse.REMAINDER, help="options for dbt build")
     p.set_defaults(func=_build)
 
@@ -38,7 +42,8 @@ def _build(args: argparse.Namespace) -> int:
         if kind is None:
             raise dbt_runs.PublishError(
                 f"no publish step for target {target.name!r} (duckdb and postgres only; Redshift and"
-                " Spark: docs/postgres.md \"Publishing on Redshift and Spark\"); run `dbt build` there")
+                ' Spark: docs/postgres.md "Publishing on Redshift and Spark"); run `dbt build` there'
+            )
         publish = duckdb_publish.build if kind == "duckdb" else postgres_publish.build
         return publish(groups, target)
     except dbt_runs.PublishError as e:
@@ -49,6 +54,10 @@ def _build(args: argparse.Namespace) -> int:
         return 130
     except Exception as e:  # noqa: BLE001 - a file or database error: one line, never a traceback
         first = (str(e).strip().splitlines() or [""])[0]
-        print(f"retail-saas build: error: {type(e).__name__}: {first} (the published marts are as before"
-              " unless the line above says published)", file=sys.stderr, flush=True)
+        print(
+            f"retail-saas build: error: {type(e).__name__}: {first} (the published marts are as before"
+            " unless the line above says published)",
+            file=sys.stderr,
+            flush=True,
+        )
         return 1

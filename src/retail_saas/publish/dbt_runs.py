@@ -13,12 +13,20 @@ from pathlib import Path
 
 # Options that narrow what `dbt build` builds; a build with one of them
 # builds part of the project.
-SELECTION = {"-s", "--select", "-m", "--models", "--exclude", "--selector",
-             "--resource-type", "--resource-types", "--exclude-resource-type",
-             "--exclude-resource-types"}
+SELECTION = {
+    "-s",
+    "--select",
+    "-m",
+    "--models",
+    "--exclude",
+    "--selector",
+    "--resource-type",
+    "--resource-types",
+    "--exclude-resource-type",
+    "--exclude-resource-types",
+}
 # Options that say which project, profile and target (every dbt command).
-PROJECT = {"--project-dir", "--profiles-dir", "--profile", "-t", "--target", "--vars",
-           "--target-path", "--log-path"}
+PROJECT = {"--project-dir", "--profiles-dir", "--profile", "-t", "--target", "--vars", "--target-path", "--log-path"}
 
 
 class PublishError(Exception):
@@ -97,8 +105,9 @@ def resolve_target(groups: list[list[str]], env: dict[str, str]) -> Target:
 def run(command: str, args: list[str], env: dict[str, str], seen: list[str] | None = None) -> int:
     """`dbt <command> <args>`, its output streamed line by line (the
     progress) and kept in `seen` if given; returns the exit code."""
-    proc = subprocess.Popen([dbt_bin(), command, *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    proc = subprocess.Popen(
+        [dbt_bin(), command, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         sys.stdout.write(line)

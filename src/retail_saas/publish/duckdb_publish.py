@@ -48,8 +48,7 @@ def build_lock(published: Path):
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise PublishError(f"another `retail-saas build` is publishing {published} "
-                               f"(lock {lock_path})") from None
+            raise PublishError(f"another `retail-saas build` is publishing {published} (lock {lock_path})") from None
         yield
 
 
@@ -91,8 +90,7 @@ def _quarantine_rows(db: Path, copy: bool) -> int | None:
     found = "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = ?"
     try:
         if copy and con.execute(found, [QUARANTINE_MODEL]).fetchone()[0]:
-            con.execute(f"create or replace table staging.{SNAPSHOT_TABLE} as"
-                        f" select * from staging.{QUARANTINE_MODEL}")
+            con.execute(f"create or replace table staging.{SNAPSHOT_TABLE} as select * from staging.{QUARANTINE_MODEL}")
         if not con.execute(found, [SNAPSHOT_TABLE]).fetchone()[0]:
             return None
         return con.execute(f"select count(*) from staging.{SNAPSHOT_TABLE}").fetchone()[0]
@@ -114,8 +112,7 @@ def build(groups: list[list[str]], target: dbt_runs.Target) -> int:
             shutil.copy2(published, shadow)
             if Path(f"{published}.wal").exists():
                 shutil.copy2(f"{published}.wal", f"{shadow}.wal")
-            print(f"==> shadow {shadow}: a copy of the published file "
-                  f"({published.stat().st_size / 1e6:.1f} MB)", flush=True)
+            print(f"==> shadow {shadow}: a copy of the published file ({published.stat().st_size / 1e6:.1f} MB)", flush=True)
         else:
             print(f"==> shadow {shadow}: a new file (nothing published yet at {published})", flush=True)
         env["RETAIL_SAAS_DUCKDB_PATH"] = str(shadow)
@@ -133,6 +130,8 @@ def build(groups: list[list[str]], target: dbt_runs.Target) -> int:
         os.replace(shadow, failed)
         if Path(f"{shadow}.wal").exists():
             os.replace(f"{shadow}.wal", f"{failed}.wal")
-        raise PublishError(f"build failed ({dbt_runs.describe(result.failed)}); the published marts"
-                           f" are untouched ({published}); what it built is in {failed},"
-                           f" {where(rows, unbuilt, f'staging.{SNAPSHOT_TABLE}')}")
+        raise PublishError(
+            f"build failed ({dbt_runs.describe(result.failed)}); the published marts"
+            f" are untouched ({published}); what it built is in {failed},"
+            f" {where(rows, unbuilt, f'staging.{SNAPSHOT_TABLE}')}"
+        )

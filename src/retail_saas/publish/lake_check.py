@@ -46,8 +46,6 @@ def check(groups: list[list[str]], env: dict[str, str]) -> None:
             plans = plan_lake(lake, fmt if fmt in ("parquet", "csv") else "auto")
     except LakeError as e:
         problems = str(e).splitlines()
-        more = (f" (and {len(problems) - 1} more: `retail-saas check-lake --lake {lake}` lists them)"
-                if len(problems) > 1 else "")
+        more = f" (and {len(problems) - 1} more: `retail-saas check-lake --lake {lake}` lists them)" if len(problems) > 1 else ""
         raise PublishError(f"lake check: {problems[0]}{more}; nothing built, nothing published") from None
-    print(f"==> lake check: {len(plans)} tables, {sum(len(p.files) for p in plans)} {fmt} files"
-          f" readable in {lake}", flush=True)
+    print(f"==> lake check: {len(plans)} tables, {sum(len(p.files) for p in plans)} {fmt} files readable in {lake}", flush=True)

@@ -128,8 +128,9 @@ class Warehouse:
 def _shadow_schemas(wh: Warehouse) -> list[str]:
     """The shadow schemas there are now: after _prepare, the ones this
     build wrote (a published schema it did not write is not swapped)."""
-    return [r[0] for r in wh.one("select nspname from pg_namespace where right(nspname, %s) = %s"
-                                 " order by 1", (len(SHADOW), SHADOW))]
+    return [
+        r[0] for r in wh.one("select nspname from pg_namespace where right(nspname, %s) = %s order by 1", (len(SHADOW), SHADOW))
+    ]
 
 
 def _prepare(wh: Warehouse) -> None:
@@ -145,8 +146,10 @@ def _check_complete(wh: Warehouse, schemas: list[str]) -> None:
     """A build of a selection must not drop what it did not rebuild."""
     lost = [f"{s}.{rel}" for s in schemas for rel in sorted(set(wh.relations(s)) - set(wh.relations(s + SHADOW)))]
     if lost:
-        raise PublishError(f"not published: the shadow lacks {dbt_runs.describe(lost, 5)}, which the"
-                           " published schemas have (excluded from this selection?)")
+        raise PublishError(
+            f"not published: the shadow lacks {dbt_runs.describe(lost, 5)}, which the"
+            " published schemas have (excluded from this selection?)"
+        )
 
 
 def _swap(wh: Warehouse, schemas: list[str], wait: float) -> None:
@@ -157,8 +160,10 @@ def _swap(wh: Warehouse, schemas: list[str], wait: float) -> None:
 
     outside = wh.one(_OUTSIDE_DEPENDENTS, (schemas, schemas))
     if outside:
-        raise PublishError(f"not published: views outside the build's schemas read its relations and"
-                           f" would be dropped by the swap: {dbt_runs.describe([r[0] for r in outside], 5)}")
+        raise PublishError(
+            f"not published: views outside the build's schemas read its relations and"
+            f" would be dropped by the swap: {dbt_runs.describe([r[0] for r in outside], 5)}"
+        )
     built_by = int(wh.one("select pg_current_xact_id()::text")[0][0]) & 0xFFFFFFFF
     deadline = time.monotonic() + wait
     waited_for: set[int] = set()
@@ -177,8 +182,11 @@ def _swap(wh: Warehouse, schemas: list[str], wait: float) -> None:
                         wh.cur.execute(_q("alter schema {} rename to {}", s + SHADOW, s))
                     for s in schemas:
                         wh.drop_schema(s + OLD)
-                print(f"==> swapped in one transaction: {', '.join(schemas)}"
-                      f" (attempt {attempts}; waited for backends {sorted(waited_for) or 'none'})", flush=True)
+                print(
+                    f"==> swapped in one transaction: {', '.join(schemas)}"
+                    f" (attempt {attempts}; waited for backends {sorted(waited_for) or 'none'})",
+                    flush=True,
+                )
                 return
             except (errors.LockNotAvailable, errors.DeadlockDetected):
                 pass
@@ -186,29 +194,38 @@ def _swap(wh: Warehouse, schemas: list[str], wait: float) -> None:
                 raise PublishError(f"the swap failed: {str(e).strip().splitlines()[0]}") from None
             finally:
                 wh.conn.autocommit = True
-            old = [r[0] for r in wh.one("select pid from pg_locks where relation = any(select c.oid from pg_class c"
-                                        " join pg_namespace n on n.oid = c.relnamespace where n.nspname = any(%s))"
-                                        " and pid <> pg_backend_pid() and granted", (schemas,))]
+            old = [
+                r[0]
+                for r in wh.one(
+                    "select pid from pg_locks where relation = any(select c.oid from pg_class c"
+                    " join pg_namespace n on n.oid = c.relnamespace where n.nspname = any(%s))"
+                    " and pid <> pg_backend_pid() and granted",
+                    (schemas,),
+                )
+            ]
         if set(old) - waited_for:
-            print(f"==> waiting for backends {sorted(set(old))}: their snapshots are older than the build"
-                  " or they hold locks on the published relations", flush=True)
+            print(
+                f"==> waiting for backends {sorted(set(old))}: their snapshots are older than the build"
+                " or they hold locks on the published relations",
+                flush=True,
+            )
         waited_for.update(old)
         if time.monotonic() > deadline:
-            raise PublishError(f"not published after {wait:.0f}s: backends {sorted(set(old))} kept old snapshots"
-                               f" or locks on the published marts; the audited build is in schemas *{SHADOW}")
+            raise PublishError(
+                f"not published after {wait:.0f}s: backends {sorted(set(old))} kept old snapshots"
+                f" or locks on the published marts; the audited build is in schemas *{SHADOW}"
+            )
         time.sleep(0.25)
 
 
-def _keep_failed(wh: Warehouse, schemas: list[str], copy: bool,
-                 quarantine_schema: str = QUARANTINE_SCHEMA) -> int | None:
+def _keep_failed(wh: Warehouse, schemas: list[str], copy: bool, quarantine_schema: str = QUARANTINE_SCHEMA) -> int | None:
     """The failed build's schemas as `<schema>__failed` (usable by their
     owner only), with its quarantine table, first copied from its model if
     `copy`; that table's rows."""
     home = quarantine_schema + SHADOW
     if copy and QUARANTINE_MODEL in wh.relations(home):
         try:
-            wh.cur.execute(_q("create table {}.{} as select * from {}.{}", home, SNAPSHOT_TABLE, home,
-                              QUARANTINE_MODEL))
+            wh.cur.execute(_q("create table {}.{} as select * from {}.{}", home, SNAPSHOT_TABLE, home, QUARANTINE_MODEL))
         except Exception:  # noqa: BLE001 - a quarantine that cannot be read is reported as missing
             pass
     rows = None
@@ -230,16 +247,17 @@ def build(groups: list[list[str]], target: dbt_runs.Target) -> int:
     wh = Warehouse(env)
     try:
         _prepare(wh)
-        print(f"==> dbt build into schemas *{SHADOW} (readers of the published schemas see none of it)",
-              flush=True)
+        print(f"==> dbt build into schemas *{SHADOW} (readers of the published schemas see none of it)", flush=True)
         since = dbt_runs.now()
         rc = dbt_runs.run("build", dbt_runs.flatten(groups), env)
         result = dbt_runs.outcome(target, rc, since)
         if result.ok:
             schemas = [s[: -len(SHADOW)] for s in _shadow_schemas(wh)]
             if not schemas:
-                raise PublishError(f"no model was built into a schema with the suffix {SHADOW}: does"
-                                   f" macros/cross_db/generate_schema_name.sql read {SUFFIX_VAR}?")
+                raise PublishError(
+                    f"no model was built into a schema with the suffix {SHADOW}: does"
+                    f" macros/cross_db/generate_schema_name.sql read {SUFFIX_VAR}?"
+                )
             if selective:
                 _check_complete(wh, schemas)
             _swap(wh, schemas, wait)
@@ -247,8 +265,10 @@ def build(groups: list[list[str]], target: dbt_runs.Target) -> int:
             return 0
         unbuilt = quarantine_fallback(groups, env, result)
         rows = _keep_failed(wh, [s[: -len(SHADOW)] for s in _shadow_schemas(wh)], copy=unbuilt is None)
-        raise PublishError(f"build failed ({dbt_runs.describe(result.failed)}); the published schemas"
-                           f" are untouched; the failed build is in schemas *{FAILED},"
-                           f" {where(rows, unbuilt, f'{QUARANTINE_SCHEMA + FAILED}.{SNAPSHOT_TABLE}')}")
+        raise PublishError(
+            f"build failed ({dbt_runs.describe(result.failed)}); the published schemas"
+            f" are untouched; the failed build is in schemas *{FAILED},"
+            f" {where(rows, unbuilt, f'{QUARANTINE_SCHEMA + FAILED}.{SNAPSHOT_TABLE}')}"
+        )
     finally:
         wh.close()

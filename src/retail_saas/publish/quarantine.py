@@ -21,8 +21,7 @@ SNAPSHOT_TABLE = "failed_build_quarantine"
 _LOGGED = "failed_build_quarantine: "
 
 
-def quarantine_fallback(groups: list[list[str]], env: dict[str, str],
-                        result: dbt_runs.Outcome) -> list[str] | None:
+def quarantine_fallback(groups: list[list[str]], env: dict[str, str], result: dbt_runs.Outcome) -> list[str] | None:
     """None if the failed build built QUARANTINE_MODEL (the caller copies
     it); else SNAPSHOT_TABLE is written in its shadow from what can be
     built, and the source tables it has no rows for are returned."""

@@ -68,16 +68,20 @@ def _bindings(world: World, rng) -> Frame:
     for i, (_, _, _, _, codes) in enumerate(PROVIDERS):
         sel = np.flatnonzero(failed & (prov == i))
         error[sel] = choose(rng, codes, None, len(sel))
-    frame = Frame("account_binding_log", {
-        "attempt_id": np.full(len(idx), None, dtype=object),
-        "tenant_id": t["tenant_id"][tenant[idx]],
-        "user_id": world.users["user_id"][user[idx]],
-        "binding_type": as_object([b for b, *_ in PROVIDERS])[prov],
-        "provider": as_object([p for _, p, *_ in PROVIDERS])[prov],
-        "status": np.where(failed, "failure", "success").astype(object),
-        "error_code": error,
-        "event_time": times,
-    }, {"_tenant": tenant[idx], "_user": user[idx]})
+    frame = Frame(
+        "account_binding_log",
+        {
+            "attempt_id": np.full(len(idx), None, dtype=object),
+            "tenant_id": t["tenant_id"][tenant[idx]],
+            "user_id": world.users["user_id"][user[idx]],
+            "binding_type": as_object([b for b, *_ in PROVIDERS])[prov],
+            "provider": as_object([p for _, p, *_ in PROVIDERS])[prov],
+            "status": np.where(failed, "failure", "success").astype(object),
+            "error_code": error,
+            "event_time": times,
+        },
+        {"_tenant": tenant[idx], "_user": user[idx]},
+    )
     return finalize(frame, cfg, "event_time", "attempt_id", "bind_")
 
 
@@ -120,39 +124,50 @@ def _module_switches(world: World, rng) -> Frame:
     cfg = world.cfg
     t = world.tenants
     adopt = {
-        "inbox": t["_adopt_inbox"] > 0, "ai_assist": t["_adopt_ai"] > 0, "templates": t["_adopt_templates"] > 0,
-        "catalog": t["_adopt_catalog"] > 0, "analytics": t["_adopt_analytics"] > 0, "crm": t["_adopt_crm"] > 0,
+        "inbox": t["_adopt_inbox"] > 0,
+        "ai_assist": t["_adopt_ai"] > 0,
+        "templates": t["_adopt_templates"] > 0,
+        "catalog": t["_adopt_catalog"] > 0,
+        "analytics": t["_adopt_analytics"] > 0,
+        "crm": t["_adopt_crm"] > 0,
         "brand_center": t["_adopt_brand"] > 0,
     }
     tenant = np.concatenate([np.flatnonzero(m) for m in adopt.values()])
     module = np.concatenate([np.full(m.sum(), name, dtype=object) for name, m in adopt.items()])
     n = len(tenant)
     first = np.maximum(t["created_at"][tenant], cfg.start_us)
-    on_t = np.where(t["_is_new"][tenant], first + lognormal_us(rng, n, 6 * 3600, 1.5),
-                    first + (rng.uniform(0, 14, n) * DAY).astype(np.int64))
+    on_t = np.where(
+        t["_is_new"][tenant], first + lognormal_us(rng, n, 6 * 3600, 1.5), first + (rng.uniform(0, 14, n) * DAY).astype(np.int64)
+    )
     on_t = np.minimum(on_t, t["_active_to"][tenant] - 1)
     admin = owner_of(world, tenant)
     off = rng.random(n) < 0.12
     off_t = on_t + (rng.uniform(2, 40, n) * DAY).astype(np.int64)
     back = off & (rng.random(n) < 0.4)
     back_t = off_t + (rng.uniform(1, 20, n) * DAY).astype(np.int64)
-    return Frame.concat([
-        _rows(world, tenant, admin, "module_activated", module, on_t),
-        _rows(world, tenant[off], admin[off], "module_deactivated", module[off], off_t[off]),
-        _rows(world, tenant[back], admin[back], "module_activated", module[back], back_t[back]),
-    ])
+    return Frame.concat(
+        [
+            _rows(world, tenant, admin, "module_activated", module, on_t),
+            _rows(world, tenant[off], admin[off], "module_deactivated", module[off], off_t[off]),
+            _rows(world, tenant[back], admin[back], "module_activated", module[back], back_t[back]),
+        ]
+    )
 
 
 def _rows(world: World, tenant, user, action: str, module, when) -> Frame:
     n = len(tenant)
-    return Frame("user_log", {
-        "event_id": np.full(n, None, dtype=object),
-        "tenant_id": world.tenants["tenant_id"][tenant],
-        "user_id": lookup(world.users["user_id"], np.asarray(user)),
-        "action": np.full(n, action, dtype=object),
-        "module": np.full(n, None, dtype=object) if module is None else module,
-        "event_time": np.asarray(when, dtype=np.int64),
-    }, {"_tenant": np.asarray(tenant), "_user": np.asarray(user)})
+    return Frame(
+        "user_log",
+        {
+            "event_id": np.full(n, None, dtype=object),
+            "tenant_id": world.tenants["tenant_id"][tenant],
+            "user_id": lookup(world.users["user_id"], np.asarray(user)),
+            "action": np.full(n, action, dtype=object),
+            "module": np.full(n, None, dtype=object) if module is None else module,
+            "event_time": np.asarray(when, dtype=np.int64),
+        },
+        {"_tenant": np.asarray(tenant), "_user": np.asarray(user)},
+    )
 
 
 __all__ = ["generate", "HOUR"]

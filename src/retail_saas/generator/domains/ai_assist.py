@@ -42,28 +42,40 @@ def generate(world: World, rng: np.random.Generator) -> dict[str, Frame]:
     t_send = np.maximum(t_save, t_edit) + lognormal_us(rng, n, 90, 1.0)
     t_discard = t0 + lognormal_us(rng, n, 30, 1.0)
 
-    steps = [("generate", np.ones(n, bool), t0), ("apply", applied, t_apply), ("edit", edited, t_edit),
-             ("save", saved, t_save), ("send", sent, t_send), ("discard", discarded, t_discard)]
+    steps = [
+        ("generate", np.ones(n, bool), t0),
+        ("apply", applied, t_apply),
+        ("edit", edited, t_edit),
+        ("save", saved, t_save),
+        ("send", sent, t_send),
+        ("discard", discarded, t_discard),
+    ]
     parts = []
     for action, mask, when in steps:
         idx = np.flatnonzero(mask)
         is_gen = action == "generate"
         k = len(idx)
-        parts.append(Frame("ai_assist_log", {
-            "event_id": np.full(k, None, dtype=object),
-            "generation_id": gen_ids[idx],
-            "tenant_id": world.tenants["tenant_id"][tenant[idx]],
-            "user_id": world.users["user_id"][user[idx]],
-            "action": np.full(k, action, dtype=object),
-            "feature": feature[idx],
-            # Macro/template are named when the draft is generated or applied.
-            "macro_id": macro[idx] if action in ("generate", "apply") else np.full(k, None, dtype=object),
-            "template_id": template[idx] if action in ("generate", "apply") else np.full(k, None, dtype=object),
-            "model": model[idx],
-            "prompt_tokens": np.round(rng.lognormal(np.log(350), 0.6, k)).astype(np.int64) if is_gen else nulls_int(k),
-            "completion_tokens": np.round(rng.lognormal(np.log(120), 0.7, k)).astype(np.int64) if is_gen else nulls_int(k),
-            "event_time": when[idx],
-        }, {"_tenant": tenant[idx]}))
+        parts.append(
+            Frame(
+                "ai_assist_log",
+                {
+                    "event_id": np.full(k, None, dtype=object),
+                    "generation_id": gen_ids[idx],
+                    "tenant_id": world.tenants["tenant_id"][tenant[idx]],
+                    "user_id": world.users["user_id"][user[idx]],
+                    "action": np.full(k, action, dtype=object),
+                    "feature": feature[idx],
+                    # Macro/template are named when the draft is generated or applied.
+                    "macro_id": macro[idx] if action in ("generate", "apply") else np.full(k, None, dtype=object),
+                    "template_id": template[idx] if action in ("generate", "apply") else np.full(k, None, dtype=object),
+                    "model": model[idx],
+                    "prompt_tokens": np.round(rng.lognormal(np.log(350), 0.6, k)).astype(np.int64) if is_gen else nulls_int(k),
+                    "completion_tokens": np.round(rng.lognormal(np.log(120), 0.7, k)).astype(np.int64) if is_gen else nulls_int(k),
+                    "event_time": when[idx],
+                },
+                {"_tenant": tenant[idx]},
+            )
+        )
     frame = finalize(Frame.concat(parts), cfg, "event_time", "event_id", "aiev_")
     gen_rows = frame["action"] == "generate"
     # Messages cite generations that were sent from the composer.

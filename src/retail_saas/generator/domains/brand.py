@@ -61,26 +61,48 @@ def _assets(world: World, rng) -> Frame:
     item, e_brand, tenant, user, when = _retailer_events(world, rng, n_events, brand, published)
     action = choose(rng, ["view", "download", "share"], [0.65, 0.25, 0.10], n_events)
     parts = [
-        _asset_rows(world, asset_ids[pub], brand[pub], a_type[pub], np.full(len(pub), -1), np.full(len(pub), -1),
-                    np.full(len(pub), "publish", dtype=object), size[pub], published[pub]),
-        _asset_rows(world, asset_ids[item], e_brand, a_type[item], tenant, user, action,
-                    np.where(action == "download", size[item], NULL), when),
+        _asset_rows(
+            world,
+            asset_ids[pub],
+            brand[pub],
+            a_type[pub],
+            np.full(len(pub), -1),
+            np.full(len(pub), -1),
+            np.full(len(pub), "publish", dtype=object),
+            size[pub],
+            published[pub],
+        ),
+        _asset_rows(
+            world,
+            asset_ids[item],
+            e_brand,
+            a_type[item],
+            tenant,
+            user,
+            action,
+            np.where(action == "download", size[item], NULL),
+            when,
+        ),
     ]
     return finalize(Frame.concat(parts), cfg, "event_time", "event_id", "astev_")
 
 
 def _asset_rows(world, asset_id, brand, a_type, tenant, user, action, size, when) -> Frame:
-    return Frame("asset_log", {
-        "event_id": np.full(len(asset_id), None, dtype=object),
-        "brand_id": world.brands["brand_id"][brand],
-        "asset_id": asset_id,
-        "asset_type": as_object(ASSET_TYPES)[a_type],
-        "tenant_id": lookup(world.tenants["tenant_id"], tenant),
-        "user_id": lookup(world.users["user_id"], user),
-        "action": action,
-        "bytes": size,
-        "event_time": when,
-    }, {"_tenant": np.asarray(tenant), "_brand": np.asarray(brand), "_user": np.asarray(user)})
+    return Frame(
+        "asset_log",
+        {
+            "event_id": np.full(len(asset_id), None, dtype=object),
+            "brand_id": world.brands["brand_id"][brand],
+            "asset_id": asset_id,
+            "asset_type": as_object(ASSET_TYPES)[a_type],
+            "tenant_id": lookup(world.tenants["tenant_id"], tenant),
+            "user_id": lookup(world.users["user_id"], user),
+            "action": action,
+            "bytes": size,
+            "event_time": when,
+        },
+        {"_tenant": np.asarray(tenant), "_brand": np.asarray(brand), "_user": np.asarray(user)},
+    )
 
 
 def _campaigns(world: World, rng) -> Frame:
@@ -94,24 +116,36 @@ def _campaigns(world: World, rng) -> Frame:
     action = choose(rng, ["view", "use", "copy", "send"], [0.45, 0.2, 0.1, 0.25], n_events)
     recipients = np.where(action == "send", np.round(rng.lognormal(np.log(800), 1.2, n_events)).astype(np.int64), NULL)
     parts = [
-        _campaign_rows(world, camp_ids[pub], brand[pub], np.full(len(pub), -1), np.full(len(pub), -1),
-                       np.full(len(pub), "publish", dtype=object), nulls_int(len(pub)), published[pub]),
+        _campaign_rows(
+            world,
+            camp_ids[pub],
+            brand[pub],
+            np.full(len(pub), -1),
+            np.full(len(pub), -1),
+            np.full(len(pub), "publish", dtype=object),
+            nulls_int(len(pub)),
+            published[pub],
+        ),
         _campaign_rows(world, camp_ids[item], e_brand, tenant, user, action, recipients, when),
     ]
     return finalize(Frame.concat(parts), cfg, "event_time", "event_id", "cmpev_")
 
 
 def _campaign_rows(world, camp_id, brand, tenant, user, action, recipients, when) -> Frame:
-    return Frame("campaign_log", {
-        "event_id": np.full(len(camp_id), None, dtype=object),
-        "brand_id": world.brands["brand_id"][brand],
-        "campaign_id": camp_id,
-        "tenant_id": lookup(world.tenants["tenant_id"], tenant),
-        "user_id": lookup(world.users["user_id"], user),
-        "action": action,
-        "recipients_count": recipients,
-        "event_time": when,
-    }, {"_tenant": np.asarray(tenant), "_brand": np.asarray(brand), "_user": np.asarray(user)})
+    return Frame(
+        "campaign_log",
+        {
+            "event_id": np.full(len(camp_id), None, dtype=object),
+            "brand_id": world.brands["brand_id"][brand],
+            "campaign_id": camp_id,
+            "tenant_id": lookup(world.tenants["tenant_id"], tenant),
+            "user_id": lookup(world.users["user_id"], user),
+            "action": action,
+            "recipients_count": recipients,
+            "event_time": when,
+        },
+        {"_tenant": np.asarray(tenant), "_brand": np.asarray(brand), "_user": np.asarray(user)},
+    )
 
 
 __all__ = ["generate", "HOUR"]

@@ -39,14 +39,18 @@ def _products(world: World, rng) -> Frame:
     # other platforms (free text in sync_log) reach the catalog as csv files.
     platform = np.where(np.isin(platform, PRODUCT_PLATFORMS), platform, "csv")
     manual = rng.random(n) < 0.15
-    frame = Frame("product_log", {
-        "event_id": np.full(n, None, dtype=object),
-        "tenant_id": world.tenants["tenant_id"][tenant],
-        "product_id": join("prd_", world.tenants["tenant_id"][tenant], "_", make_ids("", product, 5)),
-        "action": choose(rng, *PRODUCT_ACTIONS, n),
-        "source_platform": np.where(manual, choose(rng, ["manual", "csv"], [0.7, 0.3], n), platform),
-        "event_time": world.sample_times(rng, tenant),
-    }, {"_tenant": tenant})
+    frame = Frame(
+        "product_log",
+        {
+            "event_id": np.full(n, None, dtype=object),
+            "tenant_id": world.tenants["tenant_id"][tenant],
+            "product_id": join("prd_", world.tenants["tenant_id"][tenant], "_", make_ids("", product, 5)),
+            "action": choose(rng, *PRODUCT_ACTIONS, n),
+            "source_platform": np.where(manual, choose(rng, ["manual", "csv"], [0.7, 0.3], n), platform),
+            "event_time": world.sample_times(rng, tenant),
+        },
+        {"_tenant": tenant},
+    )
     return finalize(frame, cfg, "event_time", "event_id", "prdev_")
 
 
@@ -66,8 +70,11 @@ def _syncs(world: World, rng) -> Frame:
     items = np.round(rng.lognormal(np.log(200), 1.0, n)).astype(np.int64)
     items = np.where(status == 1, items // 3, np.where(status == 2, 0, items))
     finished = started + lognormal_us(rng, n, 45, 0.8) + items * 200_000
-    error = np.where(status == 2, choose(rng, SYNC_ERRORS_FAILURE, None, n),
-                     np.where(status == 1, choose(rng, SYNC_ERRORS_PARTIAL, None, n), None))
+    error = np.where(
+        status == 2,
+        choose(rng, SYNC_ERRORS_FAILURE, None, n),
+        np.where(status == 1, choose(rng, SYNC_ERRORS_PARTIAL, None, n), None),
+    )
     status_s = as_object(["success", "partial", "failure"])[status]
     # A sync in flight at the cut-off has no finish yet.
     last = np.flatnonzero(k == np.repeat(per, per) - 1)
@@ -79,16 +86,20 @@ def _syncs(world: World, rng) -> Frame:
     status_s[running] = "running"
     items[running] = NULL
     error[running] = None
-    frame = Frame("sync_log", {
-        "sync_id": np.full(n, None, dtype=object),
-        "tenant_id": t["tenant_id"][tenant],
-        "platform": t["_platform"][tenant],
-        "started_at": started,
-        "finished_at": finished,
-        "status": status_s,
-        "items_synced": items,
-        "error_code": error,
-    }, {"_tenant": tenant})
+    frame = Frame(
+        "sync_log",
+        {
+            "sync_id": np.full(n, None, dtype=object),
+            "tenant_id": t["tenant_id"][tenant],
+            "platform": t["_platform"][tenant],
+            "started_at": started,
+            "finished_at": finished,
+            "status": status_s,
+            "items_synced": items,
+            "error_code": error,
+        },
+        {"_tenant": tenant},
+    )
     frame = finalize(frame, cfg, "started_at", "sync_id", "sync_")
     # Finishing after the cut-off means still running as far as the lake knows.
     late = (frame["finished_at"] != NULL) & (frame["finished_at"] >= cfg.end_us)
@@ -103,14 +114,18 @@ def _media(world: World, rng) -> Frame:
     cfg = world.cfg
     n = cfg.volume("media_log")
     tenant = world.pick_tenants(rng, n, "catalog")
-    frame = Frame("media_log", {
-        "event_id": np.full(n, None, dtype=object),
-        "tenant_id": world.tenants["tenant_id"][tenant],
-        "image_id": make_ids("img_", rng.permutation(n), 7),
-        "content_type": choose(rng, *CONTENT_TYPES, n),
-        "bytes": np.round(rng.lognormal(np.log(250_000), 0.9, n)).astype(np.int64),
-        "event_time": world.sample_times(rng, tenant),
-    }, {"_tenant": tenant})
+    frame = Frame(
+        "media_log",
+        {
+            "event_id": np.full(n, None, dtype=object),
+            "tenant_id": world.tenants["tenant_id"][tenant],
+            "image_id": make_ids("img_", rng.permutation(n), 7),
+            "content_type": choose(rng, *CONTENT_TYPES, n),
+            "bytes": np.round(rng.lognormal(np.log(250_000), 0.9, n)).astype(np.int64),
+            "event_time": world.sample_times(rng, tenant),
+        },
+        {"_tenant": tenant},
+    )
     return finalize(frame, cfg, "event_time", "event_id", "med_")
 
 
@@ -146,13 +161,17 @@ def _cdn(world: World, rng) -> Frame:
     per_request = np.where(dist == 0, 60_000, 350_000) * rng.lognormal(0, 0.2, n)
     order = np.lexsort((dist, tenant, day))
     tenant, dist, day, requests, per_request = tenant[order], dist[order], day[order], requests[order], per_request[order]
-    return Frame("cdn_log", {
-        "log_date": cfg.start_day + day,
-        "tenant_id": t["tenant_id"][tenant],
-        "distribution": as_object(["catalog", "brand_assets"])[dist],
-        "requests": requests,
-        "bytes_served": np.round(requests * per_request).astype(np.int64),
-    }, {"_tenant": tenant, "_time": cfg.start_us + (day + 1) * DAY})
+    return Frame(
+        "cdn_log",
+        {
+            "log_date": cfg.start_day + day,
+            "tenant_id": t["tenant_id"][tenant],
+            "distribution": as_object(["catalog", "brand_assets"])[dist],
+            "requests": requests,
+            "bytes_served": np.round(requests * per_request).astype(np.int64),
+        },
+        {"_tenant": tenant, "_time": cfg.start_us + (day + 1) * DAY},
+    )
 
 
 def mutate_sync(frame: Frame, rows: np.ndarray, copy: Frame, rng) -> None:

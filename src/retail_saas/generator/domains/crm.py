@@ -44,20 +44,27 @@ def _contact_events(world: World, rng) -> Frame:
     by_user = source == "manual"
     user = np.where(by_user, world.groups["users"].pick(rng, tenant), -1)
     when = np.where(by_user, np.maximum(when, world.users["created_at"][np.maximum(user, 0)]), when)
-    segment = np.where(np.isin(action, ["segment_add", "segment_remove"]),
-                       join("seg_", world.tenants["tenant_id"][tenant], "_", make_ids("", rng.integers(0, 8, n), 2)), None)
-    frame = Frame("contact_log", {
-        "event_id": np.full(n, None, dtype=object),
-        "tenant_id": world.tenants["tenant_id"][tenant],
-        "contact_id": contacts["contact_id"][contact],
-        "user_id": lookup(world.users["user_id"], user),
-        "action": action,
-        "source": source,
-        "segment_id": segment,
-        "old_grade": np.full(n, None, dtype=object),
-        "new_grade": np.full(n, None, dtype=object),
-        "event_time": when,
-    }, {"_tenant": tenant, "_contact": contact, "_user": user})
+    segment = np.where(
+        np.isin(action, ["segment_add", "segment_remove"]),
+        join("seg_", world.tenants["tenant_id"][tenant], "_", make_ids("", rng.integers(0, 8, n), 2)),
+        None,
+    )
+    frame = Frame(
+        "contact_log",
+        {
+            "event_id": np.full(n, None, dtype=object),
+            "tenant_id": world.tenants["tenant_id"][tenant],
+            "contact_id": contacts["contact_id"][contact],
+            "user_id": lookup(world.users["user_id"], user),
+            "action": action,
+            "source": source,
+            "segment_id": segment,
+            "old_grade": np.full(n, None, dtype=object),
+            "new_grade": np.full(n, None, dtype=object),
+            "event_time": when,
+        },
+        {"_tenant": tenant, "_contact": contact, "_user": user},
+    )
     frame = finalize(frame, cfg, "event_time", "event_id", "conev_")
     _walk_grades(world, rng, frame)
     return frame
@@ -105,16 +112,20 @@ def _imports(world: World, rng) -> Frame:
     rejected = rng.binomial(received, rng.beta(1.2, 25, n)).astype(np.int64)
     started = world.sample_times(rng, tenant)
     finished = started + lognormal_us(rng, n, 20, 0.7) + received * 20_000
-    frame = Frame("import_log", {
-        "import_batch_id": np.full(n, None, dtype=object),
-        "tenant_id": world.tenants["tenant_id"][tenant],
-        "source": choose(rng, *IMPORT_SOURCES, n),
-        "rows_received": received,
-        "rows_imported": received - rejected,
-        "rows_rejected": rejected,
-        "started_at": started,
-        "finished_at": finished,
-    }, {"_tenant": tenant})
+    frame = Frame(
+        "import_log",
+        {
+            "import_batch_id": np.full(n, None, dtype=object),
+            "tenant_id": world.tenants["tenant_id"][tenant],
+            "source": choose(rng, *IMPORT_SOURCES, n),
+            "rows_received": received,
+            "rows_imported": received - rejected,
+            "rows_rejected": rejected,
+            "started_at": started,
+            "finished_at": finished,
+        },
+        {"_tenant": tenant},
+    )
     frame = finalize(frame, cfg, "started_at", "import_batch_id", "imp_")
     # Imports still running at the cut-off have no finish yet.
     frame["finished_at"] = np.where(frame["finished_at"] >= cfg.end_us, NULL, frame["finished_at"])
@@ -135,19 +146,29 @@ def _automations(world: World, rng) -> Frame:
     outcome = rng.choice(4, size=n, p=[0.78, 0.07, 0.12, 0.03])  # sent, failed, skipped, none yet
     t1 = t0 + lognormal_us(rng, n, 20, 1.2) + SECOND
     parts = []
-    for status, mask, when in [("triggered", np.ones(n, bool), t0), ("sent", outcome == 0, t1),
-                               ("failed", outcome == 1, t1), ("skipped", outcome == 2, t1)]:
+    for status, mask, when in [
+        ("triggered", np.ones(n, bool), t0),
+        ("sent", outcome == 0, t1),
+        ("failed", outcome == 1, t1),
+        ("skipped", outcome == 2, t1),
+    ]:
         i = np.flatnonzero(mask)
-        parts.append(Frame("automation_log", {
-            "event_id": np.full(len(i), None, dtype=object),
-            "tenant_id": world.tenants["tenant_id"][tenant[i]],
-            "automation_id": automation[i],
-            "trigger_type": as_object(TRIGGERS)[trigger[i]],
-            "contact_id": world.contacts["contact_id"][contact[i]],
-            "channel": as_object(CHANNELS)[channel[i]],
-            "status": np.full(len(i), status, dtype=object),
-            "event_time": when[i],
-        }, {"_tenant": tenant[i], "_contact": contact[i]}))
+        parts.append(
+            Frame(
+                "automation_log",
+                {
+                    "event_id": np.full(len(i), None, dtype=object),
+                    "tenant_id": world.tenants["tenant_id"][tenant[i]],
+                    "automation_id": automation[i],
+                    "trigger_type": as_object(TRIGGERS)[trigger[i]],
+                    "contact_id": world.contacts["contact_id"][contact[i]],
+                    "channel": as_object(CHANNELS)[channel[i]],
+                    "status": np.full(len(i), status, dtype=object),
+                    "event_time": when[i],
+                },
+                {"_tenant": tenant[i], "_contact": contact[i]},
+            )
+        )
     return finalize(Frame.concat(parts), cfg, "event_time", "event_id", "autev_")
 
 

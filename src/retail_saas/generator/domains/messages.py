@@ -45,9 +45,18 @@ def generate(world: World, rng: np.random.Generator) -> dict[str, Frame]:
 
     a = np.flatnonzero(acked)
     owner = owner_of(world, t_of[a])
-    ack = _rows(len(a), t_of[a], conv[a], contact[conv[a]], channel[conv[a]],
-                inbound_t[a] + (rng.uniform(2, 20, len(a)) * US).astype(np.int64), direction="outbound",
-                user=np.where(rng.random(len(a)) < 0.5, owner, -1), automated=True, parent=a)
+    ack = _rows(
+        len(a),
+        t_of[a],
+        conv[a],
+        contact[conv[a]],
+        channel[conv[a]],
+        inbound_t[a] + (rng.uniform(2, 20, len(a)) * US).astype(np.int64),
+        direction="outbound",
+        user=np.where(rng.random(len(a)) < 0.5, owner, -1),
+        automated=True,
+        parent=a,
+    )
 
     r = np.flatnonzero(replied)
     k = len(r)
@@ -57,8 +66,7 @@ def generate(world: World, rng: np.random.Generator) -> dict[str, Frame]:
     # Agents who joined after the customer wrote hand over to the owner.
     reply_agent = np.where(users["created_at"][reply_agent] <= inbound_t[r], reply_agent, owner_of(world, t_of[r]))
     reply_t = inbound_t[r] + reply_delay[r]
-    human = _rows(k, t_of[r], conv[r], contact[conv[r]], reply_channel, reply_t, direction="outbound",
-                  user=reply_agent, parent=r)
+    human = _rows(k, t_of[r], conv[r], contact[conv[r]], reply_channel, reply_t, direction="outbound", user=reply_agent, parent=r)
     _decorate_outbound(world, rng, human, t_of[r], reply_channel, template_p=0.12, ai_p=0.07)
 
     # Proactive outbound: follow-ups and automated campaigns, not replies.
@@ -70,8 +78,17 @@ def generate(world: World, rng: np.random.Generator) -> dict[str, Frame]:
     p_channel = rng.choice([0, 1, 4], size=n_pro, p=[0.6, 0.2, 0.2])
     p_t = world.sample_times(rng, p_tenant)
     p_t = np.where(p_user >= 0, np.maximum(p_t, users["created_at"][np.maximum(p_user, 0)]), p_t)
-    proactive = _rows(n_pro, p_tenant, n_conv + np.arange(n_pro), world.groups["contacts"].pick(rng, p_tenant),
-                      p_channel, p_t, direction="outbound", user=p_user, automated=p_auto)
+    proactive = _rows(
+        n_pro,
+        p_tenant,
+        n_conv + np.arange(n_pro),
+        world.groups["contacts"].pick(rng, p_tenant),
+        p_channel,
+        p_t,
+        direction="outbound",
+        user=p_user,
+        automated=p_auto,
+    )
     _decorate_outbound(world, rng, proactive, p_tenant, p_channel, template_p=np.where(p_auto, 0.4, 0.1), ai_p=0.02)
 
     frame = _assemble(world, [inbound, ack, human, proactive], nt)
@@ -80,12 +97,18 @@ def generate(world: World, rng: np.random.Generator) -> dict[str, Frame]:
 
 def _rows(n, tenant, conv, contact, channel, when, direction, user=None, automated=False, parent=None) -> dict:
     return {
-        "tenant": tenant, "conv": conv, "contact": contact, "channel": np.asarray(channel), "time": when,
+        "tenant": tenant,
+        "conv": conv,
+        "contact": contact,
+        "channel": np.asarray(channel),
+        "time": when,
         "outbound": np.full(n, direction == "outbound"),
         "user": np.full(n, -1) if user is None else np.asarray(user),
         "automated": np.broadcast_to(np.asarray(automated), (n,)).copy(),
         "parent": np.full(n, -1) if parent is None else np.asarray(parent),
-        "template": np.full(n, -1), "ai": np.full(n, -1), "products": np.zeros(n, dtype=np.int64),
+        "template": np.full(n, -1),
+        "ai": np.full(n, -1),
+        "products": np.zeros(n, dtype=np.int64),
     }
 
 
@@ -114,27 +137,31 @@ def _assemble(world: World, parts: list[dict], n_inbound: int) -> Frame:
     parent_pos = np.where(parent >= 0, new_pos[np.maximum(parent, 0)], -1)
     gen_tenant, gen_ids, _ = world.shared["ai_generations"]
     t = cat["tenant"][keep]
-    frame = Frame("raw_message", {
-        "message_id": ids,
-        "tenant_id": world.tenants["tenant_id"][t],
-        "conversation_id": make_ids("conv_", cat["conv"][keep], 7),
-        "contact_id": world.contacts["contact_id"][cat["contact"][keep]],
-        "user_id": lookup(world.users["user_id"], cat["user"][keep]),
-        "channel": as_object(CHANNELS)[cat["channel"][keep]],
-        "direction": np.where(cat["outbound"][keep], "outbound", "inbound").astype(object),
-        "in_reply_to": lookup(ids, parent_pos),
-        "is_automated": cat["automated"][keep].astype(bool),
-        "template_id": lookup(world.templates["template_id"], cat["template"][keep]),
-        "ai_generation_id": lookup(np.asarray(gen_ids), cat["ai"][keep]),
-        "catalog_product_count": cat["products"][keep],
-        "event_time": cat["time"][keep],
-    }, {
-        "_tenant": t,
-        "_parent_pos": parent_pos,
-        "_parent_time": np.where(parent_pos >= 0, cat["time"][keep][np.maximum(parent_pos, 0)], NULL),
-        "_user": cat["user"][keep],
-        "_contact": cat["contact"][keep],
-    })
+    frame = Frame(
+        "raw_message",
+        {
+            "message_id": ids,
+            "tenant_id": world.tenants["tenant_id"][t],
+            "conversation_id": make_ids("conv_", cat["conv"][keep], 7),
+            "contact_id": world.contacts["contact_id"][cat["contact"][keep]],
+            "user_id": lookup(world.users["user_id"], cat["user"][keep]),
+            "channel": as_object(CHANNELS)[cat["channel"][keep]],
+            "direction": np.where(cat["outbound"][keep], "outbound", "inbound").astype(object),
+            "in_reply_to": lookup(ids, parent_pos),
+            "is_automated": cat["automated"][keep].astype(bool),
+            "template_id": lookup(world.templates["template_id"], cat["template"][keep]),
+            "ai_generation_id": lookup(np.asarray(gen_ids), cat["ai"][keep]),
+            "catalog_product_count": cat["products"][keep],
+            "event_time": cat["time"][keep],
+        },
+        {
+            "_tenant": t,
+            "_parent_pos": parent_pos,
+            "_parent_time": np.where(parent_pos >= 0, cat["time"][keep][np.maximum(parent_pos, 0)], NULL),
+            "_user": cat["user"][keep],
+            "_contact": cat["contact"][keep],
+        },
+    )
     return frame
 
 

@@ -43,20 +43,30 @@ def generate(world: World, rng: np.random.Generator) -> dict[str, Frame]:
 
     notif_ids = make_ids("ntf_", n, 7)
     parts = []
-    for status, mask, when in [("sent", np.ones(n, bool), sent_t), ("delivered", delivered, delivered_t),
-                               ("opened", opened, opened_t), ("failed", failed, failed_t)]:
+    for status, mask, when in [
+        ("sent", np.ones(n, bool), sent_t),
+        ("delivered", delivered, delivered_t),
+        ("opened", opened, opened_t),
+        ("failed", failed, failed_t),
+    ]:
         i = np.flatnonzero(mask)
-        parts.append(Frame("notification_log", {
-            "event_id": np.full(len(i), None, dtype=object),
-            "notification_id": notif_ids[i],
-            "tenant_id": world.tenants["tenant_id"][tenant[i]],
-            "user_id": world.users["user_id"][user[i]],
-            "brand_id": lookup(world.brands["brand_id"], brand[i]),
-            "source": as_object(SOURCES)[source[i]],
-            "channel": as_object(CHANNELS)[channel[i]],
-            "status": np.full(len(i), status, dtype=object),
-            "event_time": when[i],
-        }, {"_tenant": tenant[i], "_user": user[i]}))
+        parts.append(
+            Frame(
+                "notification_log",
+                {
+                    "event_id": np.full(len(i), None, dtype=object),
+                    "notification_id": notif_ids[i],
+                    "tenant_id": world.tenants["tenant_id"][tenant[i]],
+                    "user_id": world.users["user_id"][user[i]],
+                    "brand_id": lookup(world.brands["brand_id"], brand[i]),
+                    "source": as_object(SOURCES)[source[i]],
+                    "channel": as_object(CHANNELS)[channel[i]],
+                    "status": np.full(len(i), status, dtype=object),
+                    "event_time": when[i],
+                },
+                {"_tenant": tenant[i], "_user": user[i]},
+            )
+        )
     frame = finalize(Frame.concat(parts), cfg, "event_time", "event_id", "ntfev_")
     return {"notification_log": frame}
 

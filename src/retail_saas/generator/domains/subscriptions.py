@@ -68,16 +68,20 @@ def generate(world: World, rng: np.random.Generator) -> dict[str, Frame]:
             emit(i, str(t["_churn_kind"][i]), plan, period_start, period_end, churn_at, paid=False)
 
     tenant = np.asarray(out["tenant"], dtype=np.int64)
-    frame = Frame("subscription_log", {
-        "event_id": np.full(len(tenant), None, dtype=object),
-        "tenant_id": t["tenant_id"][tenant],
-        "subscription_id": np.asarray(["sub_" + str(x)[4:] for x in t["tenant_id"][tenant]], dtype=object),
-        "action": as_object(out["action"]),
-        "plan": as_object(out["plan"]),
-        "period_start": np.asarray(out["start"], dtype=np.int64),
-        "period_end": np.asarray(out["end"], dtype=np.int64),
-        "amount_cents": np.asarray(out["amount"], dtype=np.int64),
-        "currency": t["_currency"][tenant],
-        "event_time": np.asarray(out["time"], dtype=np.int64),
-    }, {"_tenant": tenant})
+    frame = Frame(
+        "subscription_log",
+        {
+            "event_id": np.full(len(tenant), None, dtype=object),
+            "tenant_id": t["tenant_id"][tenant],
+            "subscription_id": np.asarray(["sub_" + str(x)[4:] for x in t["tenant_id"][tenant]], dtype=object),
+            "action": as_object(out["action"]),
+            "plan": as_object(out["plan"]),
+            "period_start": np.asarray(out["start"], dtype=np.int64),
+            "period_end": np.asarray(out["end"], dtype=np.int64),
+            "amount_cents": np.asarray(out["amount"], dtype=np.int64),
+            "currency": t["_currency"][tenant],
+            "event_time": np.asarray(out["time"], dtype=np.int64),
+        },
+        {"_tenant": tenant},
+    )
     return {"subscription_log": finalize(frame, cfg, "event_time", "event_id", "subev_")}

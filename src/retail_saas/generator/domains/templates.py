@@ -22,12 +22,16 @@ def generate(world: World, rng: np.random.Generator) -> dict[str, Frame]:
     when = np.maximum(world.sample_times(rng, tenant), world.users["created_at"][user])
     when = np.maximum(when, world.templates["created_at"][template])
     k = len(tenant)
-    frame = Frame("template_log", {
-        "event_id": np.full(k, None, dtype=object),
-        "tenant_id": world.tenants["tenant_id"][tenant],
-        "user_id": world.users["user_id"][user],
-        "template_id": world.templates["template_id"][template],
-        "action": choose(rng, *ACTIONS, k),
-        "event_time": when,
-    }, {"_tenant": tenant, "_user": user})
+    frame = Frame(
+        "template_log",
+        {
+            "event_id": np.full(k, None, dtype=object),
+            "tenant_id": world.tenants["tenant_id"][tenant],
+            "user_id": world.users["user_id"][user],
+            "template_id": world.templates["template_id"][template],
+            "action": choose(rng, *ACTIONS, k),
+            "event_time": when,
+        },
+        {"_tenant": tenant, "_user": user},
+    )
     return {"template_log": finalize(frame, cfg, "event_time", "event_id", "tplev_")}
