@@ -50,8 +50,9 @@ class Anomaly:
         if not b:
             return f"On {when}, {fmt.count(v)} {subject}, where there are usually next to none."
         ratio = v / b
-        how = (f"{ratio:.1f}× the usual number of {subject}" if ratio >= 1
-               else f"{(1 - ratio) * 100:.0f}% fewer {subject} than usual")
+        how = (
+            f"{ratio:.1f}× the usual number of {subject}" if ratio >= 1 else f"{(1 - ratio) * 100:.0f}% fewer {subject} than usual"
+        )
         return f"On {when}, {how} ({fmt.count(v)} against about {fmt.count(b)})."
 
 
@@ -61,16 +62,29 @@ def anomalies(reader: Reader, period: Period, limit: int = 6) -> list[Anomaly]:
         "select tenant_id, activity_date, kpi, kpi_value, baseline, direction, is_adverse, severity, "
         f"anomaly_score from {reader.rel('kpi_anomalies')} "
         "where is_anomaly and activity_date >= ? and activity_date < ?",
-        [period.start, period.end])
-    found = [Anomaly(r["tenant_id"], r["activity_date"], r["kpi"],
-                     None if r["kpi_value"] is None else float(r["kpi_value"]),
-                     None if r["baseline"] is None else float(r["baseline"]), r["direction"],
-                     bool(r["is_adverse"]), r["severity"], abs(float(r["anomaly_score"] or 0))) for r in rows]
+        [period.start, period.end],
+    )
+    found = [
+        Anomaly(
+            r["tenant_id"],
+            r["activity_date"],
+            r["kpi"],
+            None if r["kpi_value"] is None else float(r["kpi_value"]),
+            None if r["baseline"] is None else float(r["baseline"]),
+            r["direction"],
+            bool(r["is_adverse"]),
+            r["severity"],
+            abs(float(r["anomaly_score"] or 0)),
+        )
+        for r in rows
+    ]
     found.sort(key=lambda a: (not a.adverse, -a.score, a.day, a.kpi, a.tenant_id))
     return found[:limit] if limit else found
 
 
 def count(reader: Reader, period: Period) -> int:
-    r = reader.rows(f"select count(*) as n from {reader.rel('kpi_anomalies')} "
-                    "where is_anomaly and activity_date >= ? and activity_date < ?", [period.start, period.end])
+    r = reader.rows(
+        f"select count(*) as n from {reader.rel('kpi_anomalies')} where is_anomaly and activity_date >= ? and activity_date < ?",
+        [period.start, period.end],
+    )
     return int(r[0]["n"])

@@ -58,8 +58,7 @@ class Report:
                 how = "up" if delta > 0 else "down"
             else:
                 how = "more" if delta > 0 else "fewer"
-            text = f"{size} {how} than {before}" if how in ("slower", "faster", "more", "fewer") \
-                else f"{how} {size} on {before}"
+            text = f"{size} {how} than {before}" if how in ("slower", "faster", "more", "fewer") else f"{how} {size} on {before}"
             out.append(f"{f.kpi.label}: {f.text}, {text}.")
             if len(out) == 4:
                 break
@@ -114,17 +113,19 @@ def brand_movers(reader: Reader, period: Period, top: int = 4) -> tuple[list[str
     for _, t, c, p in moves[:top]:
         who = names.get(t, "A retailer")
         if not p:
-            lines.append(f"{who} started working with the brand's material: {fmt.count(c)} views, downloads "
-                         f"and campaign uses, none in {fmt.period_words(before.kind, before.start, before.end)}.")
+            lines.append(
+                f"{who} started working with the brand's material: {fmt.count(c)} views, downloads "
+                f"and campaign uses, none in {fmt.period_words(before.kind, before.start, before.end)}."
+            )
         elif not c:
-            lines.append(f"{who} did not use the brand's material at all, after {fmt.count(p)} actions the "
-                         f"{period.kind} before.")
+            lines.append(f"{who} did not use the brand's material at all, after {fmt.count(p)} actions the {period.kind} before.")
         else:
-            lines.append(f"{who}: {fmt.count(c)} views, downloads and campaign uses, "
-                         + (f"{c / p:.1f}× as many as" if c > p else f"{(1 - c / p) * 100:.0f}% fewer than")
-                         + f" the {period.kind} before.")
-    note = ("Retailers whose use of the brand changed the most:" if lines
-            else "No retailer's use of the brand changed markedly.")
+            lines.append(
+                f"{who}: {fmt.count(c)} views, downloads and campaign uses, "
+                + (f"{c / p:.1f}× as many as" if c > p else f"{(1 - c / p) * 100:.0f}% fewer than")
+                + f" the {period.kind} before."
+            )
+    note = "Retailers whose use of the brand changed the most:" if lines else "No retailer's use of the brand changed markedly."
     return lines, note
 
 
@@ -139,7 +140,7 @@ def unusual(reader: Reader, scope: Scope, period: Period) -> tuple[list[str], st
         note = f"{total} unusual figures across all tenants; the most marked:" if total else ""
     else:
         lines = [a.sentence() for a in found]
-        note = ("Across the whole store:" if scope.kind == "team" and found else "")
+        note = "Across the whole store:" if scope.kind == "team" and found else ""
         if total > len(found):
             note = (note + f" {total} in all, the most marked shown.").strip()
     if not found:
@@ -152,14 +153,16 @@ def build(reader: Reader, scope: Scope, period: Period) -> Report:
     figures = headline(reader, scope.kind, period)
     if not any(f.in_period for f in figures):
         who = f"{title} ({scope})" if title else str(scope)
-        raise ReportError(f"no data for {who} in {period} (the marts hold {data_range(reader)}); "
-                          "nothing to report")
+        raise ReportError(f"no data for {who} in {period} (the marts hold {data_range(reader)}); nothing to report")
     lines, note = unusual(reader, scope, period)
     sections = [s for s in (fn(reader, period) for fn in SECTIONS[scope.kind]) if s is not None]
     source = reader.warehouse + (f" marts, read as {reader.login}" if getattr(reader, "login", None) else " marts")
     last = data_bounds(reader)[1]
-    partial = (f"The data ends on {fmt.long_day(last)}: this period is not complete yet."
-               if last is not None and last < period.end - dt.timedelta(days=1) else "")
+    partial = (
+        f"The data ends on {fmt.long_day(last)}: this period is not complete yet."
+        if last is not None and last < period.end - dt.timedelta(days=1)
+        else ""
+    )
     return Report(scope, period, title, subtitle, figures, lines, note, sections, source, partial=partial)
 
 

@@ -22,8 +22,12 @@ def _uri(fig) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def spark(series: list[tuple[dt.date, float | None]], prev: list[tuple[dt.date, float | None]],
-          current: float | None, previous: float | None) -> str | None:
+def spark(
+    series: list[tuple[dt.date, float | None]],
+    prev: list[tuple[dt.date, float | None]],
+    current: float | None,
+    previous: float | None,
+) -> str | None:
     """This period's days (line) over the previous period's (grey); two bars for a single day."""
     fig, ax = plt.subplots(figsize=(1.9, 0.55))
     if len(series) <= 1:
@@ -45,8 +49,9 @@ def spark(series: list[tuple[dt.date, float | None]], prev: list[tuple[dt.date, 
     return _uri(fig)
 
 
-def daily_bars(days: list[dt.date], series: dict[str, list[float]], ylabel: str = "",
-               width: float = 7.2, height: float = 1.9) -> str:
+def daily_bars(
+    days: list[dt.date], series: dict[str, list[float]], ylabel: str = "", width: float = 7.2, height: float = 1.9
+) -> str:
     """Stacked bars per day (one colour per series), for a section."""
     palette = [INK, ACCENT, "#5a9e6f", "#8f6bb3", "#c44e52", "#7f7f7f", "#b5a33a"]
     fig, ax = plt.subplots(figsize=(width, height))
@@ -65,8 +70,7 @@ def daily_bars(days: list[dt.date], series: dict[str, list[float]], ylabel: str 
     return _uri(fig)
 
 
-def hbars(labels: list[str], current: list[float], previous: list[float] | None = None,
-          width: float = 7.2, fmt=None) -> str:
+def hbars(labels: list[str], current: list[float], previous: list[float] | None = None, width: float = 7.2, fmt=None) -> str:
     """Horizontal bars, this period (blue) and the previous (grey)."""
     n = len(labels)
     fig, ax = plt.subplots(figsize=(width, 0.2 * n + 0.5))

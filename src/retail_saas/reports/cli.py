@@ -20,33 +20,39 @@ def _date(text: str) -> dt.date:
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "report", help="write a scope's report for a period: one PDF and a zip of CSV files",
+        "report",
+        help="write a scope's report for a period: one PDF and a zip of CSV files",
         description="Read the marts through the project's profile (RETAIL_SAAS_TARGET duckdb|postgres|redshift) "
-        "as the scope, and write <out>/<scope>_<period>_<label>.pdf and _data.zip.")
+        "as the scope, and write <out>/<scope>_<period>_<label>.pdf and _data.zip.",
+    )
     p.add_argument("--scope", required=True, help="platform | brand:<id> | tenant:<id> | team:<id>")
     p.add_argument("--period", required=True, choices=PERIODS)
-    p.add_argument("--date", required=True, type=_date,
-                   help="a day inside the period (YYYY-MM-DD); weeks run Monday to Sunday")
+    p.add_argument("--date", required=True, type=_date, help="a day inside the period (YYYY-MM-DD); weeks run Monday to Sunday")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--format", default="csv,pdf", help="csv, pdf or csv,pdf (default)")
-    p.add_argument("--database", default=None,
-                   help="DuckDB target: the file with the marts (default $RETAIL_SAAS_REPORT_DB, "
-                   "$RETAIL_SAAS_DUCKDB_PATH or target/retail_saas.duckdb)")
-    p.add_argument("--export-log", default=None,
-                   help="DuckDB target: where exports are recorded (default <database>.exports.jsonl)")
+    p.add_argument(
+        "--database",
+        default=None,
+        help="DuckDB target: the file with the marts (default $RETAIL_SAAS_REPORT_DB, "
+        "$RETAIL_SAAS_DUCKDB_PATH or target/retail_saas.duckdb)",
+    )
+    p.add_argument(
+        "--export-log", default=None, help="DuckDB target: where exports are recorded (default <database>.exports.jsonl)"
+    )
     p.set_defaults(func=run_report)
 
     d = subparsers.add_parser(
-        "deliver", help="render and e-mail the scheduled reports that are due (idempotent)",
+        "deliver",
+        help="render and e-mail the scheduled reports that are due (idempotent)",
         description="Validate a TOML schedule, then render every entry due as of --as-of and send it by SMTP "
-        "(RETAIL_SAAS_SMTP_HOST/PORT/USER/PASSWORD/FROM); a ledger keeps periods from being sent twice.")
+        "(RETAIL_SAAS_SMTP_HOST/PORT/USER/PASSWORD/FROM); a ledger keeps periods from being sent twice.",
+    )
     d.add_argument("--schedule", required=True, help="schedule file (TOML, [[report]] entries)")
     d.add_argument("--as-of", required=True, type=_date, help="YYYY-MM-DD")
     d.add_argument("--database", default=None, help="DuckDB target: the file with the marts")
     d.add_argument("--out", default=None, help="where rendered files are kept (default <schedule>.out/)")
     d.add_argument("--ledger", default=None, help="ledger file (default <schedule>.ledger.jsonl)")
-    d.add_argument("--export-log", default=None,
-                   help="DuckDB target: where exports are recorded (default <ledger>.exports.jsonl)")
+    d.add_argument("--export-log", default=None, help="DuckDB target: where exports are recorded (default <ledger>.exports.jsonl)")
     d.add_argument("--dry-run", action="store_true", help="render what is due, send nothing, record nothing")
     d.set_defaults(func=run_deliver)
 
@@ -88,8 +94,7 @@ def _run_report(args: argparse.Namespace) -> int:
     with open_reader(scope, args.database) as reader:
         report = build(reader, scope, period)
         files = write(report, args.out, formats)
-        log = args.export_log or (f"{duckdb_path(args.database)}.exports.jsonl" if reader.warehouse == "duckdb"
-                                  else None)
+        log = args.export_log or (f"{duckdb_path(args.database)}.exports.jsonl" if reader.warehouse == "duckdb" else None)
         exports.record(reader, log, command="report", scope=scope, period=period, files=files, outcome="written")
     for f in files:
         print(f)
@@ -100,6 +105,5 @@ def _run_deliver(args: argparse.Namespace) -> int:
     from .deliver import deliver
 
     out = args.out or f"{args.schedule}.out"
-    results = deliver(args.schedule, args.as_of, args.database, out, args.ledger, dry_run=args.dry_run,
-                      export_log=args.export_log)
+    results = deliver(args.schedule, args.as_of, args.database, out, args.ledger, dry_run=args.dry_run, export_log=args.export_log)
     return 1 if any(r[2].startswith("failed") for r in results) else 0

@@ -45,26 +45,39 @@ SCHEMA = {
     "type": "object",
     "required": ["report"],
     "additionalProperties": False,
-    "properties": {"report": {"type": "array", "minItems": 1, "items": {
-        "type": "object",
-        "required": ["id", "scope", "period", "cadence", "recipients"],
-        "additionalProperties": False,
-        "properties": {
-            "id": {"type": "string", "pattern": ID_PATTERN},
-            "scope": {"type": "string", "pattern": r"^(platform|(brand|tenant|team):[A-Za-z0-9_.\-]{1,64})$"},
-            "period": {"enum": list(PERIODS)},
-            "cadence": {"enum": list(CADENCES)},
-            "format": {"oneOf": [
-                {"type": "string", "pattern": r"^(csv|pdf)(,(csv|pdf))?$"},
-                {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(FORMATS)}}]},
-            "recipients": {"type": "array", "minItems": 1,
-                           "items": {"type": "string", "pattern": r"^[^@\s,<>;]+@[^@\s,<>;]+$"}},
-        }}}},
+    "properties": {
+        "report": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "scope", "period", "cadence", "recipients"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": ID_PATTERN},
+                    "scope": {"type": "string", "pattern": r"^(platform|(brand|tenant|team):[A-Za-z0-9_.\-]{1,64})$"},
+                    "period": {"enum": list(PERIODS)},
+                    "cadence": {"enum": list(CADENCES)},
+                    "format": {
+                        "oneOf": [
+                            {"type": "string", "pattern": r"^(csv|pdf)(,(csv|pdf))?$"},
+                            {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(FORMATS)}},
+                        ]
+                    },
+                    "recipients": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "string", "pattern": r"^[^@\s,<>;]+@[^@\s,<>;]+$"},
+                    },
+                },
+            },
+        }
+    },
 }
 HINTS = {  # clearer words than the validator's for the usual mistakes
     ("report", "type"): "must be an array of tables ([[report]] entries), not a table ([report])",
     ("id", "pattern"): "may hold letters, digits, '_', '-', '.' only (it names a folder under --out)",
-    ("recipients", "type"): "must be a list of addresses, e.g. [\"ops@example.com\"]",
+    ("recipients", "type"): 'must be a list of addresses, e.g. ["ops@example.com"]',
 }
 
 
@@ -121,8 +134,16 @@ def load_schedule(path: str | Path) -> list[Entry]:
             raise ReportError(f"{path}: report #{i + 1}: id {raw['id']!r} is used twice")
         seen.add(raw["id"])
         fmt = raw.get("format", list(FORMATS))
-        entries.append(Entry(raw["id"], Scope.parse(raw["scope"]), raw["period"], raw["cadence"],
-                             tuple(fmt.split(",") if isinstance(fmt, str) else fmt), tuple(raw["recipients"])))
+        entries.append(
+            Entry(
+                raw["id"],
+                Scope.parse(raw["scope"]),
+                raw["period"],
+                raw["cadence"],
+                tuple(fmt.split(",") if isinstance(fmt, str) else fmt),
+                tuple(raw["recipients"]),
+            )
+        )
     return entries
 
 
@@ -144,8 +165,10 @@ class Ledger:
                 key = tuple(str(rec[k]) for k in self.KEYS)
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 why = f"missing {exc.args[0]!r}" if isinstance(exc, KeyError) else type(exc).__name__
-                raise ReportError(f"ledger {self.path} line {n}: corrupt ({why}); repair or delete that line "
-                                  "(delivery stops so that nothing is sent twice)") from None
+                raise ReportError(
+                    f"ledger {self.path} line {n}: corrupt ({why}); repair or delete that line "
+                    "(delivery stops so that nothing is sent twice)"
+                ) from None
             if rec.get("outcome", "sent") == "sent":
                 self.sent.add(key)
 
@@ -158,9 +181,16 @@ class Ledger:
 
     def record(self, entry: Entry, period: Period, outcome: str, files: list[Path] = ()) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        rec = {"entry": entry.id, "period": period.kind, "period_start": period.start.isoformat(),
-               "scope": str(entry.scope), "recipients": list(entry.recipients), "files": [f.name for f in files],
-               "outcome": outcome, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        rec = {
+            "entry": entry.id,
+            "period": period.kind,
+            "period_start": period.start.isoformat(),
+            "scope": str(entry.scope),
+            "recipients": list(entry.recipients),
+            "files": [f.name for f in files],
+            "outcome": outcome,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
         with self.path.open("a") as fh:
             fh.write(json.dumps(rec, sort_keys=True) + "\n")
             fh.flush()
@@ -187,10 +217,14 @@ class SmtpSettings:
         port = env.get("RETAIL_SAAS_SMTP_PORT", "25")
         if not port.isdigit():
             raise ReportError(f"RETAIL_SAAS_SMTP_PORT={port!r}: not a port number")
-        return SmtpSettings(host, int(port), env.get("RETAIL_SAAS_SMTP_USER") or None,
-                            env.get("RETAIL_SAAS_SMTP_PASSWORD") or None,
-                            env.get("RETAIL_SAAS_SMTP_FROM", "reports@localhost"),
-                            env.get("RETAIL_SAAS_SMTP_STARTTLS", "0") == "1")
+        return SmtpSettings(
+            host,
+            int(port),
+            env.get("RETAIL_SAAS_SMTP_USER") or None,
+            env.get("RETAIL_SAAS_SMTP_PASSWORD") or None,
+            env.get("RETAIL_SAAS_SMTP_FROM", "reports@localhost"),
+            env.get("RETAIL_SAAS_SMTP_STARTTLS", "0") == "1",
+        )
 
 
 def _message(settings: SmtpSettings, entry: Entry, report, files: list[Path]) -> EmailMessage:
@@ -200,9 +234,13 @@ def _message(settings: SmtpSettings, entry: Entry, report, files: list[Path]) ->
     msg["To"] = ", ".join(entry.recipients)
     msg["X-Retail-Saas-Report"] = f"{entry.id};{report.period.kind};{report.period.start.isoformat()}"
     lines = [f"{f.kpi.label}: {f.text}" + (f" ({f.change})" if f.change else "") for f in report.figures]
-    msg.set_content(f"{report.name} – {report.period_words}\n\n" + "\n".join(lines)
-                    + "\n\nThe full report is attached" + (" with its figures as CSV files (zip)." if
-                                                          len(files) > 1 else ".") + "\n")
+    msg.set_content(
+        f"{report.name} – {report.period_words}\n\n"
+        + "\n".join(lines)
+        + "\n\nThe full report is attached"
+        + (" with its figures as CSV files (zip)." if len(files) > 1 else ".")
+        + "\n"
+    )
     for f in files:
         kind = ("application", "pdf") if f.suffix == ".pdf" else ("application", "zip")
         msg.add_attachment(f.read_bytes(), maintype=kind[0], subtype=kind[1], filename=f.name)
@@ -223,13 +261,22 @@ def _skip(entry: Entry, period: Period, reader, exc: ReportError, ledger: Ledger
     outcome = f"skipped: {exc}"
     if not dry_run:
         ledger.record(entry, period, outcome)
-        exports.record(reader, export_log, command="deliver", entry=entry.id, scope=entry.scope, period=period,
-                       recipients=entry.recipients, outcome=outcome)
+        exports.record(
+            reader,
+            export_log,
+            command="deliver",
+            entry=entry.id,
+            scope=entry.scope,
+            period=period,
+            recipients=entry.recipients,
+            outcome=outcome,
+        )
     return outcome
 
 
-def _render_and_send(entry: Entry, period: Period, database, out, settings, dry_run: bool, ledger: Ledger,
-                     export_log) -> tuple[str, list[Path]]:
+def _render_and_send(
+    entry: Entry, period: Period, database, out, settings, dry_run: bool, ledger: Ledger, export_log
+) -> tuple[str, list[Path]]:
     try:
         reader = open_reader(entry.scope, database)
     except ReportError as exc:
@@ -246,14 +293,31 @@ def _render_and_send(entry: Entry, period: Period, database, out, settings, dry_
             return "dry run", files
         send(settings, _message(settings, entry, report, files))
         ledger.record(entry, period, "sent", files)
-        exports.record(reader, export_log, command="deliver", entry=entry.id, scope=entry.scope, period=period,
-                       recipients=entry.recipients, files=files, outcome="sent")
+        exports.record(
+            reader,
+            export_log,
+            command="deliver",
+            entry=entry.id,
+            scope=entry.scope,
+            period=period,
+            recipients=entry.recipients,
+            files=files,
+            outcome="sent",
+        )
     return "sent", files
 
 
-def deliver(schedule: str | Path, as_of: dt.date, database: str | None, out: str | Path,
-            ledger_path: str | Path | None = None, settings: SmtpSettings | None = None,
-            dry_run: bool = False, log=print, export_log: str | Path | None = None) -> list[tuple[str, Period, str]]:
+def deliver(
+    schedule: str | Path,
+    as_of: dt.date,
+    database: str | None,
+    out: str | Path,
+    ledger_path: str | Path | None = None,
+    settings: SmtpSettings | None = None,
+    dry_run: bool = False,
+    log=print,
+    export_log: str | Path | None = None,
+) -> list[tuple[str, Period, str]]:
     """Render and send what is due; return (entry id, period, outcome) per entry."""
     entries = load_schedule(schedule)  # everything is checked before anything is sent
     ledger = Ledger(ledger_path or Path(str(schedule) + ".ledger.jsonl"))

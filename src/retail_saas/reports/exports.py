@@ -29,12 +29,21 @@ create table if not exists audit.report_exports (
 )"""
 
 
-def record(reader, path: str | Path | None, *, command: str, scope, period, recipients=(), files=(),
-           outcome: str, entry: str | None = None) -> None:
-    row = {"exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "command": command,
-           "entry": entry, "scope": str(scope), "period_kind": period.kind, "period_start": period.start.isoformat(),
-           "read_as": getattr(reader, "login", None) or getattr(reader, "warehouse", None),
-           "recipients": list(recipients), "files": [Path(f).name for f in files], "outcome": outcome}
+def record(
+    reader, path: str | Path | None, *, command: str, scope, period, recipients=(), files=(), outcome: str, entry: str | None = None
+) -> None:
+    row = {
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "entry": entry,
+        "scope": str(scope),
+        "period_kind": period.kind,
+        "period_start": period.start.isoformat(),
+        "read_as": getattr(reader, "login", None) or getattr(reader, "warehouse", None),
+        "recipients": list(recipients),
+        "files": [Path(f).name for f in files],
+        "outcome": outcome,
+    }
     admin = getattr(reader, "admin", None)
     own = None
     if reader is None:  # the scope could not be opened (unknown id): record on a plain connection
@@ -48,10 +57,21 @@ def record(reader, path: str | Path | None, *, command: str, scope, period, reci
     if admin is not None:
         with admin.cursor() as cur:
             cur.execute(DDL)
-            cur.execute("insert into audit.report_exports (command, entry, scope, period_kind, period_start, "
-                        "read_as, recipients, files, outcome) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        [command, entry, row["scope"], period.kind, period.start, row["read_as"],
-                         ", ".join(recipients), ", ".join(row["files"]), outcome])
+            cur.execute(
+                "insert into audit.report_exports (command, entry, scope, period_kind, period_start, "
+                "read_as, recipients, files, outcome) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    command,
+                    entry,
+                    row["scope"],
+                    period.kind,
+                    period.start,
+                    row["read_as"],
+                    ", ".join(recipients),
+                    ", ".join(row["files"]),
+                    outcome,
+                ],
+            )
         if own is not None:
             own.close()
         return

@@ -42,53 +42,106 @@ HEADLINES: dict[str, list[KPI]] = {
     "tenant": [
         KPI("messages_received", "Messages received", "inbox_daily", "activity_date", "sum(inbound)"),
         KPI("messages_sent", "Messages sent", "inbox_daily", "activity_date", "sum(outbound)"),
-        KPI("first_reply_time", "Average first reply", "inbox_daily", "activity_date",
-            "sum(response_seconds_sum)", "sum(first_replies)", unit="minutes", good="down"),
-        KPI("sla_met", "Replies within SLA", "inbox_daily", "activity_date", "sum(sla_met)", "sum(sla_due)",
-            unit="rate"),
-        KPI("notifications_delivered", "Notifications delivered", "notification_daily", "activity_date",
-            "sum(delivered)", "sum(sent)", unit="rate"),
-        KPI("ai_used", "AI drafts used", "ai_daily", "activity_date", "sum(applied)", "sum(generations)",
-            unit="rate"),
-        KPI("syncs_succeeded", "Catalog syncs succeeded", "catalog_daily", "activity_date",
-            "sum(syncs_succeeded)", "sum(syncs_finished)", unit="rate"),
+        KPI(
+            "first_reply_time",
+            "Average first reply",
+            "inbox_daily",
+            "activity_date",
+            "sum(response_seconds_sum)",
+            "sum(first_replies)",
+            unit="minutes",
+            good="down",
+        ),
+        KPI("sla_met", "Replies within SLA", "inbox_daily", "activity_date", "sum(sla_met)", "sum(sla_due)", unit="rate"),
+        KPI(
+            "notifications_delivered",
+            "Notifications delivered",
+            "notification_daily",
+            "activity_date",
+            "sum(delivered)",
+            "sum(sent)",
+            unit="rate",
+        ),
+        KPI("ai_used", "AI drafts used", "ai_daily", "activity_date", "sum(applied)", "sum(generations)", unit="rate"),
+        KPI(
+            "syncs_succeeded",
+            "Catalog syncs succeeded",
+            "catalog_daily",
+            "activity_date",
+            "sum(syncs_succeeded)",
+            "sum(syncs_finished)",
+            unit="rate",
+        ),
         KPI("contacts_added", "New contacts", "crm_daily", "activity_date", "sum(contacts_added)"),
     ],
     "team": [
         KPI("messages_sent", "Messages sent", "daily_stats", "activity_date", "sum(messages_sent)"),
         KPI("first_replies", "First replies", "daily_stats", "activity_date", "sum(first_replies)"),
-        KPI("first_reply_time", "Average first reply", "daily_stats", "activity_date",
-            "sum(response_seconds_sum)", "sum(first_replies)", unit="minutes", good="down"),
-        KPI("on_time", "First replies on time", "daily_stats", "activity_date", "sum(replies_within_sla)",
-            "sum(first_replies)", unit="rate"),
+        KPI(
+            "first_reply_time",
+            "Average first reply",
+            "daily_stats",
+            "activity_date",
+            "sum(response_seconds_sum)",
+            "sum(first_replies)",
+            unit="minutes",
+            good="down",
+        ),
+        KPI(
+            "on_time",
+            "First replies on time",
+            "daily_stats",
+            "activity_date",
+            "sum(replies_within_sla)",
+            "sum(first_replies)",
+            unit="rate",
+        ),
         KPI("ai_generations", "AI drafts generated", "daily_stats", "activity_date", "sum(ai_generations)"),
         KPI("template_uses", "Templates used", "daily_stats", "activity_date", "sum(template_uses)"),
     ],
     "brand": [
         KPI("asset_views", "Asset views", "brand_daily", "activity_date_utc", "sum(asset_views)"),
         KPI("asset_downloads", "Asset downloads", "brand_daily", "activity_date_utc", "sum(asset_downloads)"),
-        KPI("campaign_uses", "Campaigns used by retailers", "brand_daily", "activity_date_utc",
-            "sum(campaign_uses)"),
+        KPI("campaign_uses", "Campaigns used by retailers", "brand_daily", "activity_date_utc", "sum(campaign_uses)"),
         KPI("campaign_sends", "Campaign sends", "brand_daily", "activity_date_utc", "sum(campaign_sends)"),
-        KPI("campaign_recipients", "Campaign recipients", "brand_daily", "activity_date_utc",
-            "sum(campaign_recipients)"),
-        KPI("notifications_delivered", "Brand notifications delivered", "brand_daily", "activity_date_utc",
-            "sum(notifications_delivered)", "sum(notifications_sent)", unit="rate"),
+        KPI("campaign_recipients", "Campaign recipients", "brand_daily", "activity_date_utc", "sum(campaign_recipients)"),
+        KPI(
+            "notifications_delivered",
+            "Brand notifications delivered",
+            "brand_daily",
+            "activity_date_utc",
+            "sum(notifications_delivered)",
+            "sum(notifications_sent)",
+            unit="rate",
+        ),
     ],
     "platform": [
-        KPI("paying_tenants", "Paying tenants (end of period)", "saas_daily", "activity_date_utc",
-            "sum(paying_tenants)", agg="last"),
-        KPI("active_tenants", "Active tenants per day", "saas_daily", "activity_date_utc",
-            "sum(active_tenants)", agg="mean"),
-        KPI("active_users", "Active users per day", "saas_daily", "activity_date_utc", "sum(active_users)",
-            agg="mean"),
+        KPI(
+            "paying_tenants", "Paying tenants (end of period)", "saas_daily", "activity_date_utc", "sum(paying_tenants)", agg="last"
+        ),
+        KPI("active_tenants", "Active tenants per day", "saas_daily", "activity_date_utc", "sum(active_tenants)", agg="mean"),
+        KPI("active_users", "Active users per day", "saas_daily", "activity_date_utc", "sum(active_users)", agg="mean"),
         KPI("messages", "Messages handled", "inbox_daily", "activity_date", "sum(inbound + outbound)"),
-        KPI("renewal_rate", "Renewal rate (month)", "subscription_renewals", "due_month",
+        KPI(
+            "renewal_rate",
+            "Renewal rate (month)",
+            "subscription_renewals",
+            "due_month",
             "sum(case when renewal_rate is not null then renewed end)",
-            "sum(case when renewal_rate is not null then due end)", unit="rate", monthly=True),
-        KPI("signup_to_binding", "Sign-ups that connected a channel", "activation_funnel", "signup_month",
+            "sum(case when renewal_rate is not null then due end)",
+            unit="rate",
+            monthly=True,
+        ),
+        KPI(
+            "signup_to_binding",
+            "Sign-ups that connected a channel",
+            "activation_funnel",
+            "signup_month",
             "sum(case when step_order = 2 then tenants_reached end)",
-            "sum(case when step_order = 1 then tenants_reached end)", unit="rate", monthly=True),
+            "sum(case when step_order = 1 then tenants_reached end)",
+            unit="rate",
+            monthly=True,
+        ),
     ],
 }
 
@@ -157,8 +210,14 @@ def _figure(kpi: KPI, by_day: dict[dt.date, tuple[float, float | None]], cur: Pe
             d += dt.timedelta(days=1)
         return out
 
-    return Figure(kpi, agg(cur), agg(prev), [] if kpi.monthly else series(cur),
-                  [] if kpi.monthly else series(prev), in_period=any(cur.start <= d < cur.end for d in by_day))
+    return Figure(
+        kpi,
+        agg(cur),
+        agg(prev),
+        [] if kpi.monthly else series(cur),
+        [] if kpi.monthly else series(prev),
+        in_period=any(cur.start <= d < cur.end for d in by_day),
+    )
 
 
 def headline(reader: Reader, kind: str, period: Period) -> list[Figure]:
@@ -175,10 +234,15 @@ def headline(reader: Reader, kind: str, period: Period) -> list[Figure]:
             parts.append(f"{k.den or 'null'} as d{i}")
         rows = reader.rows(
             f"select {date_col} as day, {', '.join(parts)} from {reader.rel(mart)} "
-            f"where {date_col} >= ? and {date_col} < ? group by {date_col}", [prev.start, cur.end])
+            f"where {date_col} >= ? and {date_col} < ? group by {date_col}",
+            [prev.start, cur.end],
+        )
         for i, k in enumerate(kpis):
-            by_day = {_as_date(r["day"]): (float(r[f"n{i}"] or 0), None if k.den is None else float(r[f"d{i}"] or 0))
-                      for r in rows if r[f"n{i}"] is not None or r[f"d{i}"] is not None}
+            by_day = {
+                _as_date(r["day"]): (float(r[f"n{i}"] or 0), None if k.den is None else float(r[f"d{i}"] or 0))
+                for r in rows
+                if r[f"n{i}"] is not None or r[f"d{i}"] is not None
+            }
             figures[k.key] = _figure(k, by_day, cur, prev)
     out = [figures[k.key] for k in HEADLINES[kind] if figures[k.key].has_data]
     for f in out:

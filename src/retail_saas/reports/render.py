@@ -42,10 +42,10 @@ def html(report: Report) -> str:
     import markupsafe
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-    sparks = [None if f.kpi.monthly else charts.spark(f.series, f.prev_series, f.current, f.previous)
-              for f in report.figures]
-    return env.get_template("report.html.j2").render(r=report, charts=sparks,
-                                                     css=markupsafe.Markup((TEMPLATES / "report.css").read_text()))
+    sparks = [None if f.kpi.monthly else charts.spark(f.series, f.prev_series, f.current, f.previous) for f in report.figures]
+    return env.get_template("report.html.j2").render(
+        r=report, charts=sparks, css=markupsafe.Markup((TEMPLATES / "report.css").read_text())
+    )
 
 
 def write_pdf(report: Report, out: Path) -> Path:
@@ -68,16 +68,27 @@ def _csv_bytes(rows: list[dict]) -> bytes:
 
 
 def summary_rows(report: Report) -> list[dict]:
-    return [{"scope": str(report.scope), "name": report.name, "period": report.period.label, "kpi": f.kpi.key,
-             "label": f.kpi.label, "unit": f.kpi.unit, "current": f.current, "previous": f.previous,
-             "shown": f.text, "change": f.change} for f in report.figures]
+    return [
+        {
+            "scope": str(report.scope),
+            "name": report.name,
+            "period": report.period.label,
+            "kpi": f.kpi.key,
+            "label": f.kpi.label,
+            "unit": f.kpi.unit,
+            "current": f.current,
+            "previous": f.previous,
+            "shown": f.text,
+            "change": f.change,
+        }
+        for f in report.figures
+    ]
 
 
 def write_archive(report: Report, out: Path) -> Path:
     """summary.csv (the headline figures), unusual.csv and one CSV per section, in one zip."""
     path = inside(out, f"{report.stem}_data.zip")
-    files = {"summary.csv": summary_rows(report),
-             "unusual.csv": [{"sentence": s} for s in report.unusual]}
+    files = {"summary.csv": summary_rows(report), "unusual.csv": [{"sentence": s} for s in report.unusual]}
     files.update({f"{s.key}.csv": s.csv for s in report.sections if s.csv})
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, rows in files.items():

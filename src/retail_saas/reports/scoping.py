@@ -18,8 +18,9 @@ def context(scope: Scope, lookup) -> dict[str, str]:
     `lookup(sql, params)` reads without scope (names and keys only)."""
     if scope.kind == "platform":
         return {}
-    table, col = {"tenant": ("dim_tenants", "tenant_id"), "team": ("dim_teams", "team_id"),
-                  "brand": ("dim_brands", "brand_id")}[scope.kind]
+    table, col = {"tenant": ("dim_tenants", "tenant_id"), "team": ("dim_teams", "team_id"), "brand": ("dim_brands", "brand_id")}[
+        scope.kind
+    ]
     rows = lookup(f"select * from marts.{table} where {col} = ?", [scope.id])
     if not rows:
         from .warehouse import ReportError
@@ -35,8 +36,13 @@ def access_scope(scope: Scope, ctx: dict[str, str]):
     """The report scope as an entitlement of its login (retail_saas.access)."""
     from retail_saas.access import Scope as AccessScope
 
-    return AccessScope(login=login_name(scope), level=ROLE[scope.kind], tenant_id=ctx.get("tenant_id"),
-                       team_id=ctx.get("team_id"), brand_id=ctx.get("brand_id"))
+    return AccessScope(
+        login=login_name(scope),
+        level=ROLE[scope.kind],
+        tenant_id=ctx.get("tenant_id"),
+        team_id=ctx.get("team_id"),
+        brand_id=ctx.get("brand_id"),
+    )
 
 
 def predicate(scope: Scope, ctx: dict[str, str], mart: str) -> str:

@@ -44,8 +44,7 @@ def target() -> str:
 
 
 def duckdb_path(database: str | None) -> str:
-    return (database or os.environ.get("RETAIL_SAAS_REPORT_DB") or os.environ.get("RETAIL_SAAS_DUCKDB_PATH")
-            or DEFAULT_DUCKDB)
+    return database or os.environ.get("RETAIL_SAAS_REPORT_DB") or os.environ.get("RETAIL_SAAS_DUCKDB_PATH") or DEFAULT_DUCKDB
 
 
 class Reader:
