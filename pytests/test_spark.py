@@ -130,9 +130,25 @@ def ensure_spark_venv() -> Path:
     return dbt
 
 
+def _latest_copies(table, key: tuple[str, ...]) -> list[int]:
+    """Row index of each key's latest copy (the one that decides the key):
+    breaking only those lands one broken copy per key, never two copies of
+    one key with the same `_loaded_at` (which rule 12 quarantines as
+    conflicting, so that an older good copy would decide the key)."""
+    from retail_saas.generator.schema import LOADED_AT
+
+    loaded = batches._us(table, LOADED_AT)
+    keys = list(zip(*(table[c].to_pylist() for c in key), strict=True))
+    latest: dict[tuple, int] = {}
+    for i, k in enumerate(keys):
+        if k not in latest or loaded[i] > loaded[latest[k]]:
+            latest[k] = i
+    return sorted(latest.values())
+
+
 def _empty_days(lake: Path, out: Path, day: int) -> Path:
     """Land, at the end of day `day`, a broken (quarantined) copy of every
-    event whose time lies in [start + day-3 days + 1 h, start + day-1 days
+    event whose deciding (latest) copy's time lies in [start + day-3 days + 1 h, start + day-1 days
     + 12 h) UTC: the date start + day-2 days loses all its events, as a
     UTC date and as the tenant-local date of every timezone (UTC-12 ..
     UTC+23). Every copy lands within 71 h of its event time and after
@@ -155,7 +171,7 @@ def _empty_days(lake: Path, out: Path, day: int) -> Path:
             tables[name] = table
             continue
         t = batches._us(table, spec.time_col)
-        pick = np.flatnonzero((t >= lo) & (t < hi))
+        pick = np.array([i for i in _latest_copies(table, spec.key) if lo <= t[i] < hi], dtype=np.int64)
         column, value = batches._BREAK.get(name, ("status" if "status" in table.column_names else "action", "BROKEN"))
         assert column in table.column_names, (name, column)
         copies = table.take(pa.array(pick))
