@@ -41,6 +41,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from conftest import REPO, dbt_env, generate_lake, run_dbt
+from retail_saas.bi.server import gunicorn_argv
 
 pytestmark = pytest.mark.slow
 VENV_BI = REPO / ".venv-bi"
@@ -208,22 +209,7 @@ def bi(tmp_path_factory):
     env.update(SUPERSET_CONFIG_PATH=str(REPO / "bi" / "superset_config.py"))
     log = open(work / "gunicorn.log", "w")
     server = subprocess.Popen(
-        [
-            str(VENV_BI / "bin" / "gunicorn"),
-            "--bind",
-            base.removeprefix("http://"),
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--timeout",
-            "120",
-            "--keep-alive",
-            "30",
-            "superset.app:create_app()",
-        ],
+        gunicorn_argv(VENV_BI, base.removeprefix("http://")),
         cwd=REPO,
         env=env,
         stdout=log,

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import requests
 
+from retail_saas.bi.server import gunicorn_argv
+
 REPO = Path(__file__).resolve().parents[1]
 TARGET_P95 = 1.0
 
@@ -53,22 +55,7 @@ def serve(env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [
-            str(REPO / ".venv-bi/bin/gunicorn"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--timeout",
-            "120",
-            "--keep-alive",
-            "30",
-            "superset.app:create_app()",
-        ],
+        gunicorn_argv(REPO / ".venv-bi", f"127.0.0.1:{port}"),
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
