@@ -22,17 +22,15 @@
 with
 
 current_rows as (
-    {%- for table_name, key, relation in snapshots %}
-    select
-        '{{ table_name }}' as snapshot_table,
-        {{ snapshot_key_text(key, 'validated') }} as snapshot_key,
-        {{ snapshot_fingerprint(relation, 'validated') }} as fingerprint
-    from {{ relation }} as validated
-    where {{ snapshot_key_text(key, 'validated') }} is not null
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {% for table_name, key, relation in snapshots %}
+        select
+            '{{ table_name }}' as snapshot_table,
+            {{ snapshot_key_text(key, 'validated') }} as snapshot_key,
+            {{ snapshot_fingerprint(relation, 'validated') }} as fingerprint
+        from {{ relation }} as validated
+        where {{ snapshot_key_text(key, 'validated') }} is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 {%- if is_incremental() %}
@@ -57,8 +55,10 @@ stored as (
     from ranked_stored
     where recency = 1
 ),
+{%- endif %}
 
 changed as (
+    {%- if is_incremental() %}
     select
         coalesce(current_rows.snapshot_table, stored.snapshot_table)
             as snapshot_table,
@@ -79,13 +79,10 @@ changed as (
                 or current_rows.fingerprint <> stored.fingerprint
             )
         )
+    {%- else %}
+        select * from current_rows
+    {%- endif %}
 ),
-{%- else %}
-
-changed as (
-    select * from current_rows
-),
-{%- endif %}
 
 final as (
     select
