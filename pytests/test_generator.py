@@ -158,6 +158,41 @@ def test_rows_scale_roughly_proportionally(lake, tmp_path):
     assert 1.6 < big / small < 2.4
 
 
+def _per_day(lake: Path, days: int) -> dict[str, float]:
+    """Event-log rows per day of the window, rows landed per day in its last
+    14 days (all tables), and the snapshot tables' rows, read from the files."""
+    con = duckdb.connect()
+    start = json.loads((lake / MANIFEST).read_text())["start"]
+
+    def rows(table: str, where: str = "true") -> int:
+        return con.execute(f"select count(*) from read_parquet('{lake}/{table}/*.parquet') where {where}").fetchone()[0]
+
+    last = (
+        f"_loaded_at >= timestamp '{start}' + interval {days - 14} day and _loaded_at < timestamp '{start}' + interval {days} day"
+    )
+    return {
+        "events": sum(rows(t) for t in EVENT_LOGS) / days,
+        "landed": sum(rows(t, last) for t in CONTRACT) / 14,
+        "snapshots": sum(rows(t) for t in CONTRACT if t not in EVENT_LOGS),
+    }
+
+
+def test_twice_the_days_same_daily_volume(tmp_path):
+    """`--days` (the benchmark's 90 and 180 days) lengthens the history at the
+    same daily volume: a day's arrivals do not depend on the history."""
+    got = {}
+    for days in (30, 60):
+        out = tmp_path / f"d{days}"
+        assert cli_main(["generate", "--scale", "0.01", "--seed", str(SEED), "--days", str(days), "--out", str(out)]) == 0
+        assert json.loads((out / MANIFEST).read_text())["days"] == days
+        got[days] = _per_day(out, days)
+    short, long = got[30], got[60]
+    assert short["events"] > 50
+    assert abs(long["events"] / short["events"] - 1) < 0.05
+    assert abs(long["landed"] / short["landed"] - 1) < 0.2
+    assert long["snapshots"] == short["snapshots"]
+
+
 # ------------------------------------------------------------------ arrivals
 
 
