@@ -179,6 +179,7 @@ class RunProfile:
     node_seconds: dict[str, float] = field(default_factory=dict)
     node_sql: dict[str, float] = field(default_factory=dict)
     node_kind: dict[str, str] = field(default_factory=dict)
+    node_layer: dict[str, str] = field(default_factory=dict)  # first folder under models/
 
     @property
     def startup(self) -> float:
@@ -194,6 +195,14 @@ class RunProfile:
         """dbt's own wall time per node in the node phase: not start-up,
         not waiting on the database."""
         return (self.nodes_phase - self.db_busy) / max(self.nodes, 1)
+
+    def by_layer(self) -> dict[str, tuple[int, float, float]]:
+        """layer -> (models, seconds, SQL seconds)."""
+        out: dict[str, tuple[int, float, float]] = {}
+        for model, seconds in self.node_seconds.items():
+            n, s, q = out.get(self.node_layer[model], (0, 0.0, 0.0))
+            out[self.node_layer[model]] = (n + 1, s + seconds, q + self.node_sql.get(model, 0.0))
+        return out
 
     def slowest(self, n: int = TOP) -> list[tuple[str, str, float, float]]:
         names = sorted(self.node_seconds, key=self.node_seconds.get, reverse=True)[:n]
@@ -232,6 +241,7 @@ def profile_run(label: str, start: float, wall: float, log_file: Path) -> RunPro
         elif name == "NodeStart" and data["node_info"]["resource_type"] == "model":
             running[thread] = data["node_info"]["node_name"]
             prof.node_kind[running[thread]] = data["node_info"]["materialized"]
+            prof.node_layer[running[thread]] = data["node_info"]["node_path"].split("/")[0]
         elif name == "NodeFinished" and data["node_info"]["resource_type"] == "model":
             model = running.pop(thread, data["node_info"]["node_name"])
             prof.node_seconds[model] = data["run_result"]["execution_time"]
@@ -470,6 +480,18 @@ def phases_table(runs: list[RunProfile], parse_s: float) -> list[str]:
     return md_table(header, rows) + ["", note]
 
 
+def layers_table(runs: list[RunProfile]) -> list[str]:
+    layers = sorted({layer for r in runs for layer in r.by_layer()})
+    rows = []
+    for layer in layers:
+        cells = [r.by_layer().get(layer, (0, 0.0, 0.0)) for r in runs]
+        rows.append((f"{layer} ({cells[0][0]})", *(f"{s:.1f} / {q:.1f}" for _, s, q in cells)))
+    return md_table(("models folder (models)", *(r.label for r in runs)), rows) + [
+        "",
+        "Σ model seconds / of which SQL seconds, per folder under models/ (2 threads).",
+    ]
+
+
 def slowest_table(runs: list[RunProfile]) -> list[str]:
     cols = [[f"{m} ({kind}) {s:.1f} / {q:.1f}" for m, kind, s, q in r.slowest()] for r in runs]
     rows = [tuple([i + 1] + [c[i] if i < len(c) else "" for c in cols]) for i in range(TOP)]
@@ -503,6 +525,8 @@ def section(scale: float, m: dict, load: str) -> str:
         "Where the time goes:",
         "",
         *phases_table(runs, m["parse"]),
+        "",
+        *layers_table(runs),
         "",
         "Slowest models of each run:",
         "",
