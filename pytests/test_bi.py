@@ -486,6 +486,8 @@ def test_figures_equal_the_marts(bi, charts):
         "inbox_sla_compliance_rate": f"select sum(sla_met) * 1.0 / sum(sla_due) from marts.inbox_daily where tenant_id = '{t}'",
         "inbox_avg_response_seconds": "select sum(response_seconds_sum) / sum(first_replies) "
         f"from marts.inbox_daily where tenant_id = '{t}'",
+        "inbox_avg_response_minutes": "select sum(response_seconds_sum) / sum(first_replies) / 60 "
+        f"from marts.inbox_daily where tenant_id = '{t}'",
         "ai_usage_rate": f"select sum(applied) * 1.0 / sum(generations) from marts.ai_daily where tenant_id = '{t}'",
     }
     by_dataset = {"inbox": "inbox_daily", "ai_usa": "ai_daily"}

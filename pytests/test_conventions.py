@@ -202,9 +202,12 @@ def test_each_rule_is_written_once():
     assert where(r"union_event_sources\(") == [
         "macros/platform/event_sources.sql",
         "models/intermediate/platform/int_events_unioned.sql",
-        "models/marts/platform/fct_events.sql",
     ]
-    for path in ("models/intermediate/platform/int_as_of.sql", "models/intermediate/platform/int_activities_unioned.sql"):
+    for path in (
+        "models/intermediate/platform/int_as_of.sql",
+        "models/intermediate/platform/int_activities_unioned.sql",
+        "models/marts/platform/fct_events.sql",
+    ):
         assert "ref('int_events_unioned')" in sql[path] and "stg_events__" not in sql[path], path
     assert "ref('int_events_unioned')" in sql["macros/incremental/event_keys.sql"]
     # marts read the tenants' dimension, not staging

@@ -1,6 +1,6 @@
-{#- The light envelope of every valid event (no details): event_id,
-    tenant_id, occurred_at and loaded_at, from the one union of the event
-    logs (int_events_unioned), for the change detection of the incremental
+{#- The keys of every valid event (no details): event_id, tenant_id,
+    occurred_at and loaded_at, from the one union of the event logs
+    (int_events_unioned), for the change detection of the incremental
     fct_events. -#}
 {% macro union_event_keys() -%}
     select

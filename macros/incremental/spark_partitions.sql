@@ -170,20 +170,3 @@
     {{ return('alter table ' ~ this ~ ' drop if exists '
         ~ specs | join(', ')) }}
 {%- endmacro %}
-
-{#- fct_events: true when its incremental filter goes into each event
-    source's arm of the union (a materialized CTE of changed event_ids,
-    read by every arm before the JSON details are built); false on Spark,
-    which inlines such a CTE into each of the arms, so there the whole-date
-    filter stays after the union. -#}
-{% macro changed_events_in_arms() -%}
-    {{ return(adapter.dispatch('changed_events_in_arms', 'retail_saas')()) }}
-{%- endmacro %}
-
-{% macro default__changed_events_in_arms() -%}
-    {{ return(true) }}
-{%- endmacro %}
-
-{% macro spark__changed_events_in_arms() -%}
-    {{ return(false) }}
-{%- endmacro %}

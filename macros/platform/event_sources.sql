@@ -242,31 +242,18 @@
 {% endmacro %}
 
 
-{#- Union the event sources into one envelope.
-    Arguments:
-      activity_only  keep only activity logs and rows (kpis.md
-                     "Activity"): the source's activity_filter and a
-                     non-null user_id.
-      with_details   add details (JSON text) and loaded_at.
-      with_activity  add loaded_at and is_activity (the row is activity:
-                     an activity log's row passing its activity_filter,
-                     with a user_id); the envelope of int_events_unioned.
-      sources        the list to union; default event_sources().
+{#- Union the event sources into one envelope: the body of
+    int_events_unioned, the one union every other model reads.
     Columns: event_id, tenant_id, brand_id, user_id, source_table, module,
-    event_type, occurred_at[, details, loaded_at][, loaded_at,
-    is_activity]. event_id is '<source_table>:<key>' (macro event_id). -#}
-{% macro union_event_sources(
-    activity_only=false, with_details=true, sources=none,
-    changed_events=none, with_activity=false) %}
+    event_type, occurred_at, details (JSON text), loaded_at, is_activity
+    (the row is activity, kpis.md "Activity": an activity log's row
+    passing its activity_filter, with a user_id). event_id is
+    '<source_table>:<key>' (macro event_id).
+    Argument: sources, the list to union; default event_sources(). -#}
+{% macro union_event_sources(sources=none) %}
     {%- set sources = sources if sources is not none else event_sources() -%}
     {%- set string_type = dbt.type_string() -%}
-    {%- set selected = [] -%}
-    {%- for source in sources -%}
-        {%- if not activity_only or source.activity_filter is not none -%}
-            {%- do selected.append(source) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- for source in selected %}
+    {%- for source in sources %}
     select
         cast({{ event_id(source) }} as {{ string_type }}) as event_id,
         cast({{ source.tenant_column or 'null' }} as {{ string_type }})
@@ -280,11 +267,8 @@
         cast({{ source.module }} as {{ string_type }}) as module,
         cast({{ source.event_type }} as {{ string_type }}) as event_type,
         cast({{ source.time_column }} as {{ dbt.type_timestamp() }})
-            as occurred_at
-        {%- if with_details %},
+            as occurred_at,
         {{ json_object_text(source.detail_columns) }} as details,
-        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
-        {%- elif with_activity %},
         cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at,
         {%- if source.activity_filter is none %}
         false as is_activity
@@ -295,18 +279,7 @@
             false
         ) as is_activity
         {%- endif %}
-        {%- endif %}
     from {{ ref(source.model) }}
-    {%- if activity_only %}
-    where
-        {{ source.user_column }} is not null
-        and ({{ source.activity_filter }})
-    {%- elif changed_events %}
-    {#- each arm keeps only its changed rows before details are built:
-        an optimizer does not push a semi-join below that projection -#}
-    where {{ event_id(source) }}
-        in (select event_id from {{ changed_events }})
-    {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {% endmacro %}

@@ -1,13 +1,12 @@
 -- Every valid row of every event log (the logs of event_sources(), cdn_log
--- aside) in the light envelope, without details: the one union of the
--- event models. int_as_of (the data's "now"), int_activities_unioned (the
--- rows that are activity) and fct_events' incremental change detection
--- read it; fct_events builds the JSON details of the rows it writes from
--- the logs themselves (only the changed ones on an incremental run).
+-- aside) in one envelope, with its JSON details: the one union of the
+-- event models. fct_events (the public mart: this plus the tenant-local
+-- date), int_as_of (the data's "now") and int_activities_unioned (the rows
+-- that are activity) read it; none of them unions the logs again.
 with
 
 events as (
-    {{ union_event_sources(with_details=false, with_activity=true) }}
+    {{ union_event_sources() }}
 ),
 
 final as (
@@ -20,6 +19,7 @@ final as (
         module,
         event_type,
         occurred_at,
+        details,
         loaded_at,
         is_activity
     from events

@@ -84,61 +84,18 @@ factors as (
 ),
 
 contributions as (
+    -- normalized by the weights' sum: the score stays in [0, 1]
     select
         *,
-        {% for name, weight in weights.items() -%}
-            {{ weight }} * factor_{{ name }} / {{ weights.values() | sum }}
-                as contribution_{{ name }},
-        {% endfor -%}
-        -- divided by the weights' sum: the score stays in [0, 1]
-        (
-            {% for name, weight in weights.items() -%}
-                {{ weight }} * factor_{{ name }}
-                {%- if not loop.last %} + {% endif %}
-            {%- endfor %}
-        ) / {{ weights.values() | sum }} as raw_score
+        {{ weighted_contributions(weights, normalized=true) }}
     from factors
 ),
 
-unpivoted as (
-    {% for name in weights -%}
-        select
-            tenant_id,
-            contact_id,
-            scored_on,
-            '{{ phrases[name] }}' as factor_phrase,
-            {{ loop.index }} as factor_order,
-            contribution_{{ name }} as contribution
-        from contributions
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
-
-ranked as (
-    -- ties: the factor listed first in the weights wins (deterministic)
-    select
-        tenant_id,
-        contact_id,
-        scored_on,
-        factor_phrase,
-        row_number() over (
-            partition by tenant_id, contact_id, scored_on
-            order by contribution desc, factor_order asc
-        ) as factor_rank
-    from unpivoted
-    where contribution >= 0.02
-),
-
+-- contributions under 0.02 are not worth naming
 top_factors as (
-    select
-        tenant_id,
-        contact_id,
-        scored_on,
-        max(case when factor_rank = 1 then factor_phrase end) as top_factor_1,
-        max(case when factor_rank = 2 then factor_phrase end) as top_factor_2,
-        max(case when factor_rank = 3 then factor_phrase end) as top_factor_3
-    from ranked
-    group by tenant_id, contact_id, scored_on
+    {{ top_weighted_factors(
+        'contributions', ['tenant_id', 'contact_id', 'scored_on'], weights,
+        labels=phrases, keep_when='contribution >= 0.02') }}
 ),
 
 final as (
@@ -148,11 +105,7 @@ final as (
         contributions.scored_on,
         cutoffs.is_latest,
         cast(contributions.raw_score as {{ type_double() }}) as risk_score,
-        case
-            when contributions.raw_score >= 0.5 then 'high'
-            when contributions.raw_score >= 0.25 then 'medium'
-            else 'low'
-        end as risk_band,
+        {{ risk_band('contributions.raw_score') }} as risk_band,
         coalesce(
             {{ dbt.concat([
                 'top_factors.top_factor_1',

@@ -77,50 +77,14 @@ factors as (
 contributions as (
     select
         *,
-        {% for name, weight in weights.items() -%}
-            {{ weight }} * factor_{{ name }} as contribution_{{ name }},
-        {% endfor -%}
-        {% for name, weight in weights.items() -%}
-            {{ weight }} * factor_{{ name }}
-            {%- if not loop.last %} + {% endif %}
-        {%- endfor %} as raw_score
+        {{ weighted_contributions(weights) }}
     from factors
 ),
 
-unpivoted as (
-    {% for name in weights -%}
-        select
-            tenant_id,
-            scoring_date,
-            '{{ name }}' as factor,
-            contribution_{{ name }} as contribution
-        from contributions
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
-
-ranked as (
-    select
-        tenant_id,
-        scoring_date,
-        factor,
-        row_number() over (
-            partition by tenant_id, scoring_date
-            order by contribution desc, factor asc
-        ) as factor_rank
-    from unpivoted
-    where contribution > 0
-),
-
 top_factors as (
-    select
-        tenant_id,
-        scoring_date,
-        max(case when factor_rank = 1 then factor end) as top_factor_1,
-        max(case when factor_rank = 2 then factor end) as top_factor_2,
-        max(case when factor_rank = 3 then factor end) as top_factor_3
-    from ranked
-    group by tenant_id, scoring_date
+    {{ top_weighted_factors(
+        'contributions', ['tenant_id', 'scoring_date'], weights,
+        tie_break='name') }}
 ),
 
 final as (
@@ -130,11 +94,7 @@ final as (
         contributions.scoring_date = latest_date.scoring_date as is_latest,
         cast(contributions.raw_score as {{ type_double() }})
             as churn_risk_score,
-        case
-            when contributions.raw_score >= 0.5 then 'high'
-            when contributions.raw_score >= 0.25 then 'medium'
-            else 'low'
-        end as risk_band,
+        {{ risk_band('contributions.raw_score') }} as risk_band,
         top_factors.top_factor_1,
         top_factors.top_factor_2,
         top_factors.top_factor_3,

@@ -1,7 +1,6 @@
 -- Every valid row of every event log except cdn_log (daily totals, no
--- event), in one envelope. The list of logs lives in ONE place, the
--- event_sources() macro; int_events_unioned is their one union (without
--- details), which the change detection below reads.
+-- event), in one envelope: int_events_unioned (the one union of the logs
+-- of the event_sources() macro) with the tenant-local date.
 -- Incremental on loaded_at (macros/incremental/): each run rewrites the
 -- events that are new, redelivered or valid again, or in the lookback
 -- window, and its pre_hook drops the events no longer valid.
@@ -18,25 +17,10 @@
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_vanished_events() }}",
 ) }}
--- depends_on: {{ ref('int_events_unioned') }}
-
-{#- Where the incremental filter goes: into each source's arm (default:
-    the JSON details are then built for the changed rows only), or after
-    the union (Spark: it would inline the CTE into every arm). -#}
-{%- set filter_in_arms = is_incremental() and changed_events_in_arms() %}
-
 with
 
-{%- if filter_in_arms %}
-
-changed_events as (
-    {{ changed_event_ids() }}
-),
-{%- endif %}
-
 events as (
-    {{ union_event_sources(
-        changed_events='changed_events' if filter_in_arms else none) }}
+    select * from {{ ref('int_events_unioned') }}
 ),
 
 tenants as (
@@ -65,7 +49,7 @@ final as (
     from events
     left join tenants
         on events.tenant_id = tenants.tenant_id
-    {%- if is_incremental() and not filter_in_arms %}
+    {%- if is_incremental() %}
     where {{ changed_events_filter('events.event_id', 'events.occurred_at') }}
     {%- endif %}
 )

@@ -44,6 +44,8 @@ class Metric:
             return ".1%"
         if "seconds" in self.name or "hours" in self.name:
             return ",.0f"  # the unit is in the chart's title
+        if "minutes" in self.name:
+            return ",.1f"
         return ",.1f" if self.is_rate else "SMART_NUMBER"
 
 
