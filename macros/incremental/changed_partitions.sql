@@ -118,7 +118,7 @@
     left join {{ ref('dim_tenants') }} as tenants
         on touched.tenant_id = tenants.tenant_id
     union
-    {#- a changed tenant: every day its rows may have been on under ANY
+    {# a changed tenant: every day its rows may have been on under ANY
         timezone (a local date is within a day of the UTC date), not read
         from the mart: on Spark the pre_hook has dropped those dates by the
         time the model reads them again -#}
