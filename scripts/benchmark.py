@@ -24,6 +24,8 @@ Each timed dbt run is taken apart from its JSON log: start-up (process
 start to dbt's first event; then parse and set-up until the node phase),
 the node phase, the time the database was busy (union of the SQL
 statements' intervals), dbt's own cost per node and the 10 slowest models.
+A dbt run that fails is reported with its first error, and every target it
+takes part in is missed (the benchmark goes on with the other runs).
 
 Prints the tables and writes them as the section of the scale in --out
 (the newest section of a scale replaces the older one).
