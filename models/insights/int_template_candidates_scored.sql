@@ -7,6 +7,10 @@
 -- template its tenant carries. Sources: the user's own uses, the team's
 -- uses, the tenant's 20 most used, and the 10 brand templates most used by
 -- tenants on the same plan.
+{#- a template exists at the cut-off: created before it, not yet deleted -#}
+{%- set template_alive = "population.cutoff_at > templates.created_at"
+    ~ " and (templates.deleted_at is null"
+    ~ " or population.cutoff_at <= templates.deleted_at)" %}
 with
 
 cutoffs as (
@@ -100,6 +104,11 @@ population as (
         on users.tenant_id = tenants.tenant_id
 ),
 
+-- the templates a user may use at the cut-off: the tenant's own, and the
+-- brand-published ones (no tenant) of a brand the tenant carries. Two
+-- equi-joins, not one join on time with an `or`: that paired every user
+-- with every template (20k x 5k pairs at scale 1, out of memory at 180
+-- days).
 usable as (
     select
         population.cutoff_date,
@@ -110,19 +119,24 @@ usable as (
         templates.brand_id is not null as is_brand_template
     from population
     inner join templates
-        on
-            population.cutoff_at > templates.created_at
-            and (
-                templates.deleted_at is null
-                or population.cutoff_at <= templates.deleted_at
-            )
-    left join carried
-        on
-            templates.brand_id = carried.brand_id
-            and population.tenant_id = carried.tenant_id
+        on population.tenant_id = templates.tenant_id
+    where {{ template_alive }}
+    union all
+    select
+        population.cutoff_date,
+        population.user_id,
+        templates.template_id,
+        templates.language,
+        templates.format,
+        true as is_brand_template
+    from population
+    inner join carried
+        on population.tenant_id = carried.tenant_id
+    inner join templates
+        on carried.brand_id = templates.brand_id
     where
-        templates.tenant_id = population.tenant_id
-        or (templates.tenant_id is null and carried.tenant_id is not null)
+        templates.tenant_id is null
+        and {{ template_alive }}
 ),
 
 user_counts as (
