@@ -446,7 +446,7 @@ def targets_table(m: dict) -> list[tuple[str, str, str]]:
     full, incr, noop, incr2 = m["full"], m["incr"], m["noop"], m["incr2"]
     days, scan_s = m["days"], m["scan"]
     grows = (incr.wall - noop.wall) / (full.wall - noop.wall) if succeeded(full, incr, noop) and full.wall > noop.wall else None
-    grows_text = f"{grows:.1%}" if grows is not None else "n/a"
+    grows_text = f"{grows:.1%}; the no-op is {noop.wall / full.wall:.0%} of full" if grows is not None else "n/a"
     earlier = EARLIER_FULL.get(m["scale"])
     if earlier:
         secs, times_scan = earlier
