@@ -603,7 +603,7 @@ def write_section(out: Path, scale: float, text: str) -> None:
         "One section per scale, the latest run of that scale.\n\n"
     )
     old = re.sub(rf"## Scale {re.escape(f'{scale:g}')}\n.*?(?=\n## |\Z)", "", old, flags=re.S).rstrip()
-    out.write_text(old + "\n\n" + text)
+    out.write_text(re.sub(r"\n{3,}", "\n\n", old + "\n\n" + text))
 
 
 # ------------------------------------------------------------------ main
