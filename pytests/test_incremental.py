@@ -44,16 +44,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow.compute as pc
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import BIN, REPO, dbt_env, generate_lake  # noqa: E402
 from mart_compare import compare_rows  # noqa: E402
-from retail_saas.generator.batches import hold_back_late, lake_as_of, redelivery_storm  # noqa: E402
+from retail_saas.generator.batches import hold_back_late, lake_as_of, read_table, redelivery_storm, snapshot_changes  # noqa: E402
+from retail_saas.generator.schema import LOADED_AT  # noqa: E402
 
 pytestmark = [pytest.mark.slow]
 
 FIRST, LAST = 88, 90
+# the day the snapshot changes land: after the first build of every gap
+# test below, before its catch-up run
+CHANGES_DAY = LAST - 2
+# compared besides the incremental marts (row conservation: complete and
+# exact after every run)
+QUARANTINE = "stg_quarantined_rows"
 TIMINGS: dict[str, float] = {}
 
 
@@ -101,6 +109,7 @@ def scenarios(base_lake, tmp_path_factory) -> dict[str, Path]:
         "plain": base_lake,
         "late": hold_back_late(base_lake, root / "late", day=FIRST + 2, share=0.5),
         "storm": redelivery_storm(base_lake, root / "storm", day=FIRST + 1, share=0.25),
+        "changes": snapshot_changes(base_lake, root / "changes", day=CHANGES_DAY),
     }
 
 
@@ -110,13 +119,14 @@ def selection() -> tuple[list[str], list[str]]:
     that they are public (enforced contract) is checked on the manifest."""
     names = sorted(p.stem for p in (REPO / "models" / "marts").rglob("*.sql") if "materialized='incremental'" in p.read_text())
     assert names, "no incremental mart"
-    return [f"+{n}" for n in names], names
+    return [*(f"+{n}" for n in names), f"+{QUARANTINE}"], [*names, QUARANTINE]
 
 
 def _nodes(work: Path, names: list[str]) -> list[dict]:
     manifest = json.loads((work / "target" / "manifest.json").read_text())
     nodes = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["name"] in names]
-    assert all(n["config"].get("contract", {}).get("enforced") for n in nodes), "an incremental mart is not public"
+    marts = [n for n in nodes if n["original_file_path"].startswith("models/marts/")]
+    assert all(n["config"].get("contract", {}).get("enforced") for n in marts), "an incremental mart is not public"
     return nodes
 
 
@@ -154,15 +164,18 @@ def _replay(
     work: Path,
     select: list[str],
     env: dict,
-    until: int = LAST,
+    until: int | list[int] = LAST,
     load: Callable[[Path], None] | None = None,
     run: Callable = _dbt,
+    first: int = FIRST,
 ) -> None:
-    """First build on day FIRST, then one incremental run per day (`run`:
-    plain dbt, or `_publish`)."""
-    for day in range(FIRST, until + 1):
+    """First build on day `first`, then one incremental run per day (`run`:
+    plain dbt, or `_publish`); with `until` a list, one run on each of its
+    days (a gap: days without a run)."""
+    days = [first, *until] if isinstance(until, list) else range(first, until + 1)
+    for day in days:
         _stage(lake, day, work, load)
-        if day == FIRST:
+        if day == first:
             run(["build", "-s", *select, "--resource-type", "seed", "--resource-type", "model"], work, env)
         else:
             run(["run", "-s", *select], work, env)
@@ -219,6 +232,70 @@ def test_incremental_equals_full_refresh(scenario, scenarios, selection, full_bu
     problems = _diff(_tables(_wait(full_builds, scenario), names), _tables(work / "dbt.duckdb", names))
     print("timings: " + ", ".join(f"{k} {v:.0f}s" for k, v in TIMINGS.items()))
     assert not problems, f"{scenario}: incremental differs from full refresh:\n" + _report(problems)
+
+
+# gap (days between the first build and the one catch-up run) -> lake
+GAPS = {40: "plain", 10: "changes", 3: "changes"}
+# the logs each daily mart reads (its high-water mark is their newest copy)
+LOGS = {"crm_daily": ["contact_log", "import_log"], "automation_daily": ["automation_log"]}
+MANIFEST, CHANGES = "int_incremental_manifest", "int_snapshot_changes"
+
+
+def _runs(work: Path) -> list[dict]:
+    """The run manifest's rows, oldest run first."""
+    (node,) = _nodes(work, [MANIFEST])
+    con = duckdb.connect(str(work / "dbt.duckdb"), read_only=True)
+    try:
+        res = con.execute(f'select * from "{node["schema"]}"."{node["alias"]}" order by run_started_at, model_name')
+        return [dict(zip([d[0] for d in res.description], row)) for row in res.fetchall()]
+    finally:
+        con.close()
+
+
+def _newest_loaded(lake: Path, tables: list[str]):
+    """The newest _loaded_at of `tables`, read from the lake's files."""
+    return max(pc.max(read_table(lake, t)[LOADED_AT]).as_py() for t in tables)
+
+
+@pytest.mark.parametrize("gap", sorted(GAPS, reverse=True))
+def test_gap_caught_up_in_one_run(gap, scenarios, selection, full_builds, tmp_path_factory):
+    """Runs missed for `gap` days, then ONE run, no backfill var: the marts
+    and the quarantine equal a full refresh of the same lake. On the
+    "changes" lake the snapshot changes (snapshot_changes: a user moving
+    team, a team moving tenant, a template deleted, a tenant's timezone, a
+    brand_retailers row gone) land between the two runs. The run manifest
+    holds one row per model per run; each daily mart's mark is the newest
+    _loaded_at of its logs, read from the lake files. After the 40-day
+    gap, a run with nothing new changes nothing (same rows in the same
+    order, no snapshot change recorded) and records 0 rows in."""
+    select, names = selection
+    lake = scenarios[GAPS[gap]]
+    work = tmp_path_factory.mktemp(f"incr_gap{gap}")
+    env = _duckdb_env(work)
+    _replay(lake, work, select, env, first=LAST - gap, until=[LAST])
+    db = work / "dbt.duckdb"
+    problems = _diff(_tables(_wait(full_builds, GAPS[gap]), names), _tables(db, names))
+    assert not problems, f"{gap} days missed then caught up: incremental differs from full refresh:\n" + _report(problems)
+    runs = _runs(work)
+    marts = [n for n in names if n != QUARANTINE]
+    assert sorted((r["model_name"], r["is_full_refresh"]) for r in runs) == sorted((m, f) for m in marts for f in (False, True))
+    for model, logs in LOGS.items():
+        last = [r for r in runs if r["model_name"] == model][-1]
+        assert last["high_water_mark"] == _newest_loaded(work / "lake", logs), model
+        assert last["rows_in"] > 0 and last["partitions_touched"] > 0 and last["seconds"] >= 0, last
+    if gap != 40:
+        return
+    before = _tables(db, [*names, CHANGES])
+    _dbt(["run", "-s", *select], work, env)
+    after = _tables(db, [*names, CHANGES])
+    # the incremental tables row for row in stored order; the quarantine
+    # (a table rebuilt on every run, in any order) as a set
+    changed = [m for m in before if (compare_rows(*before[m], *after[m]) if m == QUARANTINE else before[m] != after[m])]
+    assert not changed, f"a run with nothing new changed {changed}"
+    noop = _runs(work)[len(runs) :]
+    assert {r["model_name"]: r["rows_in"] for r in noop} == dict.fromkeys(marts, 0), noop
+    marks = {r["model_name"]: r["high_water_mark"] for r in runs}
+    assert {r["model_name"]: r["high_water_mark"] for r in noop} == marks
 
 
 def _kill_midway(work: Path, env: dict, select: list[str], ready: Callable[[list[str]], bool], publish: bool = False) -> list[str]:
@@ -362,6 +439,18 @@ def test_postgres_incremental_equals_full_refresh(scenario, scenarios, selection
         _replay(scenarios[scenario], work, select, env, load=_pg_loader(env))
         problems = _diff(_pg_tables(env, work, names), _tables(_wait(full_builds, scenario), names))
     assert not problems, "postgres incremental differs from the full rebuild:\n" + _report(problems)
+
+
+@pytest.mark.postgres
+def test_postgres_gap_with_snapshot_changes(scenarios, selection, full_builds, pg_env, tmp_path_factory):
+    """The 10-day gap with snapshot changes between the runs, on
+    PostgreSQL: its marts and quarantine equal the DuckDB full rebuild."""
+    select, names = selection
+    work = tmp_path_factory.mktemp("incr_pg_gap")
+    with _pg_database(pg_env, "retail_saas_incr_gap") as env:
+        _replay(scenarios["changes"], work, select, env, first=LAST - 10, until=[LAST], load=_pg_loader(env))
+        problems = _diff(_pg_tables(env, work, names), _tables(_wait(full_builds, "changes"), names))
+    assert not problems, "postgres: gap with snapshot changes differs from the full rebuild:\n" + _report(problems)
 
 
 # A pause in the middle of the incremental marts' transactions, to kill

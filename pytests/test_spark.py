@@ -14,7 +14,9 @@ last day (LAST) lands late rows (`hold_back_late`), a redelivery storm
 (`redelivery_storm`: moved event times, quarantined copies) and a broken
 copy of every event of about two days (`_empty_days`: whole dates of
 fct_events, crm_daily and automation_daily end up empty, the case
-insert_overwrite alone gets wrong). Spark runs in session mode (warehouse
+insert_overwrite alone gets wrong) and app snapshot changes that reach old
+events (`snapshot_changes`: a tenant's rows move local day, a team's users
+turn invalid). Spark runs in session mode (warehouse
 and Derby metastore in a tmp dir) in one warehouse:
 
 1. the lake as of day LAST-1: seeds and every ancestor of models/marts/
@@ -203,13 +205,15 @@ def spark_dbt() -> Path:
 
 @pytest.fixture(scope="module")
 def scenario(work) -> Path:
-    """The generated lake with late rows, a redelivery storm and two
-    emptied days all landing on day LAST."""
+    """The generated lake with late rows, a redelivery storm, two emptied
+    days and snapshot changes (a team moving tenant, a tenant's timezone,
+    a brand_retailers row gone ...) all landing on day LAST."""
     t0 = time.monotonic()
     lake = generate_lake(work / "lake", scale=SCALE)
     late = batches.hold_back_late(lake, work / "late", day=LAST, share=0.5)
     storm = batches.redelivery_storm(late, work / "storm", day=LAST, share=0.25)
-    out = _empty_days(storm, work / "scenario", day=LAST)
+    emptied = _empty_days(storm, work / "emptied", day=LAST)
+    out = batches.snapshot_changes(emptied, work / "scenario", day=LAST)
     for day in (LAST - 1, LAST):
         batches.lake_as_of(out, work / f"day{day}", day)
     TIMINGS["lakes"] = time.monotonic() - t0

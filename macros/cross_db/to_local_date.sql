@@ -41,12 +41,16 @@
     plus UTC; [] at parse time or before the tenants exist. Names come from
     pg_timezone_names(), so they are safe to inline as literals. -#}
 {% macro duckdb_known_timezones() -%}
-    {#- unit tests have no graph: they take the else branch -#}
-    {%- if not execute or 'nodes' not in graph
-        or model.resource_type == 'unit_test' -%}
+    {#- unit tests take the else branch (their inputs are fixtures) -#}
+    {%- if model.resource_type == 'unit_test' -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set tenants = upstream_relation('stg_app__tenants') -%}
+    {#- a ref, also at parse time: the zones are read from the tenants, so
+        every model with local dates depends on them (docs lineage) -#}
+    {%- set tenants = ref('stg_app__tenants') -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
     {%- set found = adapter.get_relation(
         database=tenants.database, schema=tenants.schema,
         identifier=tenants.identifier) -%}

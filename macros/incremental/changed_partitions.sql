@@ -1,43 +1,68 @@
-{#- Daily marts recomputed per (tenant, tenant-local day) partition.
+{#- Daily marts recomputed per (tenant, tenant-local day) partition
+    (docs/decisions.md "Incremental loads").
+
+    touched_by_logs(tables): the sources of changed_partitions, derived
+    from staging_tables(), the one declaration of each log's key, time
+    column and references.
+
+    incremental_inputs(sources): the `-- depends_on` lines of a daily
+    mart, so that every model its hooks and filters read is a ref (and
+    shows in the docs' lineage).
 
     partition_key(tenant_column, date_column): one text key per partition,
     '' for a null tenant.
 
-    changed_partitions(sources): the partition keys touched by a change.
-    Each source is a dict:
-      base      the base_ model of a log (every copy, valid or not)
+    changed_partitions(sources): the partition keys touched since this
+    model's last recorded run (int_incremental_manifest). Each source is a
+    dict (touched_by_logs):
+      table     the raw log
+      base      its base_ model (every copy, valid or not)
       key       its key columns
       time      its time column (occurred_at, started_at)
-      refs      list of [column, base model, key column]: snapshot rows
-                the log's rows are validated or dated against
+      refs      list of [columns, raw snapshot table]: the snapshot rows
+                the log's rows are validated against
     A partition is touched when it holds any copy (old or new, valid or
-    not) of a key that has a copy loaded in the lookback window, or a row
-    that refers to a snapshot row (tenant, user, contact ...) loaded in the
-    window: a redelivery that moves a row to another day clears the old
-    day, and a row whose tenant or user lands late changes its validity.
-    The window is measured from the newest trusted loaded_at of the
-    sources (no later than the run's start, rule 11), so
-    every run must come within incremental_lookback_days of the last one
-    (else --full-refresh or the backfill vars). -#}
+    not) of a key that has a copy loaded after the model's last
+    high-water mark (loaded_since), or a row that refers to a snapshot row
+    whose validated fingerprint changed since the model's last run
+    (int_snapshot_changes: a user moved team, its team moved tenant, a
+    contact or tenant changed ...): a redelivery that moves a row to
+    another day clears the old day, and a row whose user turns invalid
+    changes validity. A tenant whose row changed also touches every
+    partition the mart holds for it (its timezone may have moved every
+    row to another local day). However long since the last run, the window
+    covers it: no backfill var is needed after missed runs. -#}
 
-{#- The relation of a model by name, without ref(): the sources read
-    here (base_ models, stg_app__tenants) are all upstream of the daily
-    marts anyway, and a ref would make every unit test of the mart give
-    them as inputs. -#}
-{% macro upstream_relation(model_name) -%}
-    {%- if not execute -%}
-        {{ return(model_name) }}
-    {%- endif -%}
-    {%- for node in graph.nodes.values() -%}
-        {%- if node.resource_type == 'model'
-            and node.package_name == project_name
-            and node.name == model_name -%}
-            {{ return(api.Relation.create(
-                database=node.database, schema=node.schema,
-                identifier=node.alias)) }}
-        {%- endif -%}
+{% macro touched_by_logs(tables) -%}
+    {%- set declared = staging_tables() -%}
+    {%- set sources = [] -%}
+    {%- for table_name in tables -%}
+        {%- set table = declared[table_name] -%}
+        {%- set refs = [] -%}
+        {%- for columns, referenced in table['references']
+                if declared[referenced]['source'] == 'app' -%}
+            {%- do refs.append([
+                [columns] if columns is string else columns, referenced]) -%}
+        {%- endfor -%}
+        {%- do sources.append({
+            'table': table_name,
+            'base': 'base_' ~ table['source'] ~ '__' ~ table['model'],
+            'key': table['key'], 'time': table['time'], 'refs': refs}) -%}
     {%- endfor -%}
-    {{ exceptions.raise_compiler_error('no model ' ~ model_name) }}
+    {{ return(sources) }}
+{%- endmacro %}
+
+{% macro incremental_inputs(sources) -%}
+    {#- a unit test pins is_incremental false and reads none of them -#}
+    {%- if model.resource_type == 'unit_test' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- for source in sources %}
+-- depends_on: {{ ref(source.base) }}
+    {%- endfor %}
+-- depends_on: {{ ref('int_snapshot_changes') }}
+-- depends_on: {{ ref('int_incremental_manifest') }}
+-- depends_on: {{ ref('dim_tenants') }}
 {%- endmacro %}
 
 {% macro partition_key(tenant_column, date_column) -%}
@@ -46,18 +71,19 @@
         'cast(' ~ date_column ~ ' as ' ~ dbt.type_string() ~ ')']) }}
 {%- endmacro %}
 
-{% macro changed_partitions(sources) -%}
-    {%- set maxima = [] -%}
-    {%- for source in sources -%}
-        {#- trusted copies only (raw_contract "Time bounds"): a copy
-            landed after the run's start (rule 11, e.g. 9999-12-31) must
-            not move the window past the rows still to process -#}
-        {%- do maxima.append('select max(loaded_at) as loaded_at from '
-            ~ upstream_relation(source.base) ~ ' where loaded_at <= '
-            ~ run_start_timestamp()) -%}
-    {%- endfor -%}
-    {%- set newest = 'select max(loaded_at) from ('
-        ~ maxima | join(' union all ') ~ ') as newest' -%}
+{#- The snapshot keys of `table_name` (a raw app table) whose validated
+    row changed since this model's last recorded run. -#}
+{% macro changed_snapshot_keys(table_name) -%}
+    select changes.snapshot_key
+    from {{ ref('int_snapshot_changes') }} as changes
+    where changes.snapshot_table = '{{ table_name }}'
+        and changes.detected_at > coalesce(
+            {{ last_incremental_run('run_started_at') }},
+            cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+{%- endmacro %}
+
+{% macro changed_partitions(sources, date_column='activity_date') -%}
+    {%- set mark = last_incremental_run('high_water_mark') -%}
     select distinct
         {{ partition_key('touched.tenant_id',
             to_local_date('touched.touched_at', 'tenants.timezone')) }}
@@ -68,23 +94,20 @@
         select
             copies.tenant_id,
             copies.{{ source.time }} as touched_at
-        from {{ upstream_relation(source.base) }} as copies
+        from {{ ref(source.base) }} as copies
         where ({{ key }}) in (
             select {{ key }}
-            from {{ upstream_relation(source.base) }}
-            where {{ incremental_window(
-                'loaded_at', newest, source.time) }}
+            from {{ ref(source.base) }}
+            where {{ loaded_since('loaded_at', mark, source.time) }}
         )
-        {%- for column, snapshot, snapshot_key in source.refs %}
+        {%- for columns, snapshot in source.refs %}
         union all
         select
             copies.tenant_id,
             copies.{{ source.time }} as touched_at
-        from {{ upstream_relation(source.base) }} as copies
-        where copies.{{ column }} in (
-            select {{ snapshot_key }}
-            from {{ upstream_relation(snapshot) }}
-            where {{ incremental_window('loaded_at', newest) }}
+        from {{ ref(source.base) }} as copies
+        where {{ snapshot_key_text(columns, 'copies') }} in (
+            {{ changed_snapshot_keys(snapshot) }}
         )
         {%- endfor %}
         {%- if not loop.last %}
@@ -92,8 +115,15 @@
         {%- endif %}
         {%- endfor %}
     ) as touched
-    left join {{ upstream_relation('stg_app__tenants') }} as tenants
+    left join {{ ref('dim_tenants') }} as tenants
         on touched.tenant_id = tenants.tenant_id
+    union
+    select {{ partition_key('stored.tenant_id', 'stored.' ~ date_column) }}
+        as partition_key
+    from {{ this }} as stored
+    where stored.tenant_id in (
+        {{ changed_snapshot_keys('tenants') }}
+    )
 {%- endmacro %}
 
 {#- pre_hook of a partitioned daily mart: drop the touched partitions
@@ -111,5 +141,81 @@
     where {{ partition_key('tenant_id', date_column) }} in (
         {{ changed_partitions(sources) }}
     )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- post_hook of a partitioned daily mart: its row of the run manifest.
+    High-water mark: the newest trusted loaded_at (no later than the run's
+    start, rule 11) of its logs, or the previous mark when nothing is
+    there; rows in: the rows of the rewritten partitions. -#}
+{% macro record_partitioned_run(sources, date_column='activity_date') -%}
+    {%- set incremental = model.get('retail_saas_incremental',
+        not flags.FULL_REFRESH) -%}
+    {%- set maxima = [] -%}
+    {%- for source in sources -%}
+        {%- do maxima.append('select max(loaded_at) as loaded_at from '
+            ~ ref(source.base) ~ ' where loaded_at <= '
+            ~ run_start_timestamp()) -%}
+    {%- endfor -%}
+    {%- set mark -%}
+        select coalesce(max(newest.loaded_at),
+            {{ last_incremental_run('high_water_mark') }})
+        from ({{ maxima | join(' union all ') }}) as newest
+    {%- endset -%}
+    {%- if incremental -%}
+        {%- set partitions -%}
+            select count(*) from (
+                {{ changed_partitions(sources, date_column) }}
+            ) as touched
+        {%- endset -%}
+        {%- set rows -%}
+            select count(*) from {{ this }}
+            where {{ partition_key('tenant_id', date_column) }} in (
+                {{ changed_partitions(sources, date_column) }}
+            )
+        {%- endset -%}
+    {%- else -%}
+        {%- set partitions -%}
+            select count(*) from (
+                select distinct tenant_id, {{ date_column }} from {{ this }}
+            ) as stored
+        {%- endset -%}
+        {%- set rows = 'select count(*) from ' ~ this -%}
+    {%- endif -%}
+    {{ return(record_incremental_run(mark, rows, partitions)) }}
+{%- endmacro %}
+
+{#- One text per snapshot key: the key column, or its columns joined by
+    '|' (brand_retailers); null when a part is null. The rows referring to
+    a snapshot row give the same text from their own columns. -#}
+{% macro snapshot_key_text(columns, row) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- if not loop.first -%}
+            {%- do parts.append("'|'") -%}
+        {%- endif -%}
+        {%- do parts.append('cast(' ~ row ~ '.' ~ column ~ ' as '
+            ~ dbt.type_string() ~ ')') -%}
+    {%- endfor -%}
+    {{ parts[0] if parts | length == 1 else dbt.concat(parts) }}
+{%- endmacro %}
+
+{#- A hash of a validated snapshot row: every column but loaded_at and
+    duplicates_removed, nulls marked (columns read from the relation when
+    the model runs; null at parse time). -#}
+{% macro snapshot_fingerprint(relation, row) -%}
+    {%- set parts = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation)
+            if column.name | lower not in ['loaded_at', 'duplicates_removed'] -%}
+        {%- if not loop.first -%}
+            {%- do parts.append("'|'") -%}
+        {%- endif -%}
+        {%- do parts.append('coalesce(cast(' ~ row ~ '.' ~ column.name ~ ' as '
+            ~ dbt.type_string() ~ "), '<null>')") -%}
+    {%- endfor -%}
+    {%- if parts -%}
+        {{ dbt.hash(dbt.concat(parts)) }}
+    {%- else -%}
+        cast(null as {{ dbt.type_string() }})
     {%- endif -%}
 {%- endmacro %}

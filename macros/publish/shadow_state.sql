@@ -3,7 +3,8 @@
     PostgreSQL; src/retail_saas/publish/): copy into the shadow the
     published tables the build needs, since the published marts are the
     incremental state. Copied: the table of every selected incremental
-    model (not with --full-refresh), and of every model or seed that the
+    model (not with --full-refresh, unless the model ignores it: the run
+    manifest int_incremental_manifest), and of every model or seed that the
     selection leaves out (a publish replaces whole schemas), unless the
     shadow has it already (a failed build's quarantine built after it).
     The copies go into dbt's relation cache, so is_incremental() sees them. Without the
@@ -20,8 +21,10 @@
             and node.schema.endswith(suffix) -%}
         {%- set selected = node.unique_id in selected_resources -%}
         {%- set incremental = node.config.materialized == 'incremental' -%}
-        {%- if (selected and incremental and not flags.FULL_REFRESH)
-                or not selected -%}
+        {#- full_refresh=false (the run manifest) ignores --full-refresh -#}
+        {%- set keeps_state = incremental and (not flags.FULL_REFRESH
+            or node.config.get('full_refresh') == false) -%}
+        {%- if (selected and keeps_state) or not selected -%}
             {%- set published = adapter.get_relation(
                 database=node.database,
                 schema=node.schema[:-(suffix | length)],

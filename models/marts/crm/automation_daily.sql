@@ -1,11 +1,4 @@
-{%- set touched_by = [{
-        'base': 'base_events__automation_events', 'key': ['event_id'],
-        'time': 'occurred_at',
-        'refs': [
-            ['tenant_id', 'base_app__tenants', 'tenant_id'],
-            ['contact_id', 'base_app__contacts', 'contact_id'],
-        ],
-    }] -%}
+{%- set touched_by = touched_by_logs(['automation_log']) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy=incremental_strategy(),
@@ -13,8 +6,13 @@
     partition_by=incremental_partition_by('activity_date'),
     file_format=incremental_file_format(),
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
+    pre_hook=[
+        "{{ begin_incremental_run() }}",
+        "{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
+    ],
+    post_hook="{{ record_partitioned_run(" ~ touched_by ~ ") }}",
 ) }}
+{{ incremental_inputs(touched_by) }}
 -- Automation outcomes per tenant-local day and trigger type; each status
 -- row counts on its own date, so a message triggered late one evening and
 -- sent after midnight counts on two days.

@@ -1,19 +1,4 @@
-{%- set touched_by = [
-        {
-            'base': 'base_events__contact_events', 'key': ['event_id'],
-            'time': 'occurred_at',
-            'refs': [
-                ['tenant_id', 'base_app__tenants', 'tenant_id'],
-                ['contact_id', 'base_app__contacts', 'contact_id'],
-                ['user_id', 'base_app__users', 'user_id'],
-            ],
-        },
-        {
-            'base': 'base_events__imports', 'key': ['import_batch_id'],
-            'time': 'started_at',
-            'refs': [['tenant_id', 'base_app__tenants', 'tenant_id']],
-        },
-    ] -%}
+{%- set touched_by = touched_by_logs(['contact_log', 'import_log']) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy=incremental_strategy(),
@@ -21,8 +6,13 @@
     partition_by=incremental_partition_by('activity_date'),
     file_format=incremental_file_format(),
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
+    pre_hook=[
+        "{{ begin_incremental_run() }}",
+        "{{ delete_changed_partitions(" ~ touched_by ~ ") }}",
+    ],
+    post_hook="{{ record_partitioned_run(" ~ touched_by ~ ") }}",
 ) }}
+{{ incremental_inputs(touched_by) }}
 -- CRM activity per tenant-local day: contact actions by event time and
 -- contact imports by started_at. A day has a row when either falls on it.
 with

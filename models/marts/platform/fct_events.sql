@@ -15,7 +15,11 @@
     partition_by=incremental_partition_by('activity_date_utc'),
     file_format=incremental_file_format(),
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_vanished_events() }}",
+    pre_hook=[
+        "{{ begin_incremental_run() }}",
+        "{{ delete_vanished_events() }}",
+    ],
+    post_hook="{{ record_events_run() }}",
 ) }}
 with
 

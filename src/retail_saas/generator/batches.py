@@ -15,6 +15,11 @@ of the lake (k = 1 .. days) is what landed in [start + k - 1, start + k).
   (moved event times, values outside their lists), both within the raw
   contract (every copy lands within 72 h of its event time; a later copy
   has a strictly later `_loaded_at`).
+- `snapshot_changes(lake, out, day)`: app snapshot changes landing on day
+  `day` that reach old events: a user moving team, a team moving tenant,
+  a template deleted, a tenant changing timezone (new copies), and a
+  `brand_retailers` row no longer delivered from that day on (listed in
+  the lake manifest's `removed`, which `lake_as_of` applies).
 """
 
 from __future__ import annotations
@@ -84,11 +89,17 @@ def lake_as_of(lake: Path, out: Path, day: int) -> Path:
     """Write the lake as of the end of day `day` (1-based) into `out`."""
     start, cut = lake_start(lake), None
     cut = _cut(start, day)
+    manifest = _manifest(lake)
     tables = {}
     for name in TABLES:
         table = read_table(lake, name)
-        tables[name] = table.filter(pc.less(table[LOADED_AT], cut))
-    manifest = dict(_manifest(lake), as_of_day=day)
+        table = table.filter(pc.less(table[LOADED_AT], cut))
+        for removal in manifest.get("removed", []):  # snapshot rows no longer delivered
+            if removal["table"] == name and day >= removal["day"]:
+                keys, _ = _keys(table, TABLES[name].key)
+                table = table.filter(pa.array([list(k) != removal["key"] for k in keys], pa.bool_()))
+        tables[name] = table
+    manifest = dict(manifest, as_of_day=day)
     return _write(out, tables, manifest)
 
 
@@ -222,3 +233,106 @@ def redelivery_storm(lake: Path, out: Path, day: int, share: float = 0.2, seed: 
         copies = copies.set_column(idx, LOADED_AT, pa.array(new_loaded[pick], pa.int64()).cast(pa.timestamp("us")))
         tables[name] = pa.concat_tables([table, copies.cast(table.schema)])
     return _write(out, tables, dict(_manifest(lake), storm_day=day))
+
+
+def _latest(table: pa.Table, key: tuple[str, ...]) -> dict[tuple, dict]:
+    """The latest copy of each key (all parts present), as a row dict."""
+    rows: dict[tuple, dict] = {}
+    keys, present = _keys(table, key)
+    for k, ok, row in zip(keys, present, table.to_pylist()):
+        if ok and (k not in rows or row[LOADED_AT] > rows[k][LOADED_AT]):
+            rows[k] = row
+    return rows
+
+
+def _refs(tables: dict[str, pa.Table], logs: tuple[str, ...], columns: tuple[str, ...]) -> Counter:
+    """How many rows of `logs` carry each value tuple of `columns`."""
+    seen: Counter = Counter()
+    for name in logs:
+        table = tables[name]
+        if all(c in table.column_names for c in columns):
+            seen.update(k for k in zip(*(table[c].to_pylist() for c in columns)) if all(v is not None for v in k))
+    return seen
+
+
+def snapshot_changes(lake: Path, out: Path, day: int) -> Path:
+    """Snapshot changes landing at noon of day `day`, each chosen so that it
+    reaches events that landed before: a user (referenced by contact_log)
+    moves to another team of its tenant; a team moves tenant whose user an
+    early contact_log row of ANOTHER tenant names (that row's user_id is
+    set so: quarantined as cross-tenant until the team moves, then the
+    user turns invalid, found nowhere, and the row valid); a template referenced
+    by template events is deleted (deleted_at set); the tenant with the
+    most contact_log rows changes timezone (its rows move local day); the
+    brand_retailers row carrying the most brand events stops being
+    delivered. The changes are listed in the manifest (`snapshot_changes`)."""
+    start = lake_start(lake)
+    at = start + dt.timedelta(days=day - 1, hours=12)
+    tables = {name: read_table(lake, name) for name in TABLES}
+    latest = {name: _latest(tables[name], TABLES[name].key) for name in TABLES if TABLES[name].source == "app"}
+    users, teams, tenants = latest["user_profile"], latest["teams"], latest["tenants"]
+    contact_rows = tables["contact_log"].select(["tenant_id", "user_id"]).to_pylist()
+    changes: dict[str, list[dict]] = {name: [] for name in latest}
+    done: dict[str, object] = {}
+
+    # a team moving tenant, whose user a contact_log row of ANOTHER tenant
+    # names (that row, landed early, is made cross-tenant here)
+    log = tables["contact_log"]
+    loaded = _us(log, LOADED_AT)
+    early = int((start + dt.timedelta(days=day // 2) - dt.datetime(1970, 1, 1)).total_seconds() * 1e6)
+    row_at = int(np.flatnonzero(_single_copy(log, TABLES["contact_log"].key) & (loaded < early))[0])
+    row_tenant = log["tenant_id"][row_at].as_py()
+    user = next(u for (_, u) in sorted(users.items()) if u["tenant_id"] != row_tenant and (u["team_id"],) in teams)
+    user_ids = log["user_id"].to_pylist()
+    user_ids[row_at] = user["user_id"]
+    column = log.schema.get_field_index("user_id")
+    tables["contact_log"] = log.set_column(column, "user_id", pa.array(user_ids, log.schema.field(column).type))
+    team_id = user["team_id"]
+    team = teams[(team_id,)]
+    other = sorted(t for (t,) in tenants if t not in (team["tenant_id"], row_tenant))[0]
+    changes["teams"].append(dict(team, tenant_id=other))
+    done["team_moves_tenant"] = [team_id, team["tenant_id"], other]
+    done["cross_tenant_contact_log_row"] = [log["event_id"][row_at].as_py(), row_tenant, user["user_id"]]
+    contact_rows = tables["contact_log"].select(["tenant_id", "user_id"]).to_pylist()
+
+    # a user moving team within its tenant (not the team above)
+    referenced = _refs(tables, ("contact_log",), ("user_id",))
+    for (user_id,), _ in referenced.most_common():
+        user = users.get((user_id,))
+        if not user or user["team_id"] in (None, team_id):
+            continue
+        mates = sorted(
+            t for (t,), row in teams.items() if row["tenant_id"] == user["tenant_id"] and t not in (user["team_id"], team_id)
+        )
+        if mates:
+            changes["user_profile"].append(dict(user, team_id=mates[0]))
+            done["user_moves_team"] = [user_id, user["team_id"], mates[0]]
+            break
+
+    # a template deleted
+    used = _refs(tables, ("template_log", "raw_message", "ai_assist_log"), ("template_id",))
+    templates = latest["templates"]
+    template_id = next(t for (t,), _ in used.most_common() if (t,) in templates and templates[(t,)]["deleted_at"] is None)
+    changes["templates"].append(dict(templates[(template_id,)], deleted_at=at - dt.timedelta(hours=1)))
+    done["template_deleted"] = template_id
+
+    # a tenant changing timezone
+    busiest = Counter(r["tenant_id"] for r in contact_rows if (r["tenant_id"],) in tenants).most_common(1)[0][0]
+    tenant = tenants[(busiest,)]
+    zone = "Pacific/Kiritimati" if tenant["timezone"] != "Pacific/Kiritimati" else "Pacific/Pago_Pago"
+    changes["tenants"].append(dict(tenant, timezone=zone))
+    done["tenant_timezone"] = [busiest, tenant["timezone"], zone]
+
+    # a brand_retailers row no longer delivered
+    carried = _refs(tables, ("asset_log", "campaign_log", "notification_log"), ("brand_id", "tenant_id"))
+    pair = next(list(k) for k, _ in carried.most_common() if k in latest["brand_retailers"])
+    done["brand_retailer_removed"] = pair
+
+    for name, rows in changes.items():
+        if rows:
+            for row in rows:
+                row[LOADED_AT] = at
+            tables[name] = pa.concat_tables([tables[name], pa.Table.from_pylist(rows, schema=tables[name].schema)])
+    manifest = dict(_manifest(lake), snapshot_changes=dict(done, day=day))
+    manifest["removed"] = [*manifest.get("removed", []), {"table": "brand_retailers", "key": pair, "day": day}]
+    return _write(out, tables, manifest)
