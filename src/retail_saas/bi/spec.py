@@ -204,7 +204,7 @@ def form_data(chart: Chart, dataset: Dataset, dataset_id: int, formats: dict[str
             groupby=chart.groupby,
             donut=True,
             show_labels=True,
-            label_type="key_percent",
+            label_type="percent",  # the legend names the slices
             show_legend=True,
             legendOrientation="right",
             sort_by_metric=True,
