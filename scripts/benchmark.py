@@ -24,6 +24,8 @@ Each timed dbt run is taken apart from its JSON log: start-up (process
 start to dbt's first event; then parse and set-up until the node phase),
 the node phase, the time the database was busy (union of the SQL
 statements' intervals), dbt's own cost per node and the 10 slowest models.
+A dbt run that fails is reported with its first error, and every target it
+takes part in is missed (the benchmark goes on with the other runs).
 
 Prints the tables and writes them as the section of the scale in --out
 (the newest section of a scale replaces the older one).
@@ -217,12 +219,12 @@ class RunProfile:
         not waiting on the database."""
         return (self.nodes_phase - self.db_busy) / max(self.nodes, 1)
 
-    def by_layer(self) -> dict[str, tuple[int, float, float]]:
-        """layer -> (models, seconds, SQL seconds)."""
+    def grouped(self, key: dict[str, str]) -> dict[str, tuple[int, float, float]]:
+        """group (key[model]) -> (models, seconds, SQL seconds)."""
         out: dict[str, tuple[int, float, float]] = {}
         for model, seconds in self.node_seconds.items():
-            n, s, q = out.get(self.node_layer[model], (0, 0.0, 0.0))
-            out[self.node_layer[model]] = (n + 1, s + seconds, q + self.node_sql.get(model, 0.0))
+            n, s, q = out.get(key[model], (0, 0.0, 0.0))
+            out[key[model]] = (n + 1, s + seconds, q + self.node_sql.get(model, 0.0))
         return out
 
     def slowest(self, n: int = TOP) -> list[tuple[str, str, float, float]]:
@@ -444,7 +446,7 @@ def targets_table(m: dict) -> list[tuple[str, str, str]]:
     full, incr, noop, incr2 = m["full"], m["incr"], m["noop"], m["incr2"]
     days, scan_s = m["days"], m["scan"]
     grows = (incr.wall - noop.wall) / (full.wall - noop.wall) if succeeded(full, incr, noop) and full.wall > noop.wall else None
-    grows_text = f"{grows:.1%}" if grows is not None else "n/a"
+    grows_text = f"{grows:.1%}; the no-op is {noop.wall / full.wall:.0%} of full" if grows is not None else "n/a"
     earlier = EARLIER_FULL.get(m["scale"])
     if earlier:
         secs, times_scan = earlier
@@ -532,15 +534,19 @@ def phases_table(runs: list[RunProfile], parse_s: float) -> list[str]:
     return md_table(header, rows) + ["", note]
 
 
-def layers_table(runs: list[RunProfile]) -> list[str]:
-    layers = sorted({layer for r in runs for layer in r.by_layer()})
+def groups_table(runs: list[RunProfile]) -> list[str]:
+    """Per folder under models/ and per materialization: Σ model seconds,
+    of which SQL, and dbt's own milliseconds per model (model time − its SQL)."""
     rows = []
-    for layer in layers:
-        cells = [r.by_layer().get(layer, (0, 0.0, 0.0)) for r in runs]
-        rows.append((f"{layer} ({cells[0][0]})", *(f"{s:.1f} / {q:.1f}" for _, s, q in cells)))
-    return md_table(("models folder (models)", *(r.label for r in runs)), rows) + [
+    for title, attr in (("folder", "node_layer"), ("materialized", "node_kind")):
+        groups = [r.grouped(getattr(r, attr)) for r in runs]
+        for name in sorted({g for by in groups for g in by}):
+            cells = [by.get(name, (0, 0.0, 0.0)) for by in groups]
+            shown = (f"{s:.1f} / {q:.1f} / {(s - q) / n * 1e3:.0f}" if n else "" for n, s, q in cells)
+            rows.append((f"{title} {name} ({max(c[0] for c in cells)})", *shown))
+    return md_table(("models (count)", *(r.label for r in runs)), rows) + [
         "",
-        "Σ model seconds / of which SQL seconds, per folder under models/ (2 threads).",
+        "Σ model seconds / of which SQL seconds / dbt ms per model (model time − its SQL time); 2 threads.",
     ]
 
 
@@ -578,9 +584,9 @@ def section(scale: float, m: dict, load: str) -> str:
         "",
         *phases_table(runs, m["parse"]),
         "",
-        "Model time per folder:",
+        "Model time per folder and per materialization:",
         "",
-        *layers_table(runs),
+        *groups_table(runs),
         "",
         "Slowest models of each run:",
         "",
@@ -597,7 +603,7 @@ def write_section(out: Path, scale: float, text: str) -> None:
         "One section per scale, the latest run of that scale.\n\n"
     )
     old = re.sub(rf"## Scale {re.escape(f'{scale:g}')}\n.*?(?=\n## |\Z)", "", old, flags=re.S).rstrip()
-    out.write_text(old + "\n\n" + text)
+    out.write_text(re.sub(r"\n{3,}", "\n\n", old + "\n\n" + text))
 
 
 # ------------------------------------------------------------------ main

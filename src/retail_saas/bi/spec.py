@@ -154,6 +154,8 @@ def form_data(chart: Chart, dataset: Dataset, dataset_id: int, formats: dict[str
             groupby=chart.groupby,
             show_legend=True,
             legendOrientation="top",
+            # every series named (a scrolling legend hid the fifth channel)
+            legendType="plain",
             rich_tooltip=True,
             y_axis_format=number,
             order_desc=True,
@@ -190,7 +192,7 @@ def form_data(chart: Chart, dataset: Dataset, dataset_id: int, formats: dict[str
             order_desc=chart.order is None,
             timeseries_limit_metric=None if chart.order else chart.metrics[0],
             server_pagination=False,
-            table_timestamp_format="smart_date",
+            table_timestamp_format="%Y-%m-%d",  # tables group by days
             show_cell_bars=True,
             include_search=False,
             page_length=0,
@@ -202,7 +204,7 @@ def form_data(chart: Chart, dataset: Dataset, dataset_id: int, formats: dict[str
             groupby=chart.groupby,
             donut=True,
             show_labels=True,
-            label_type="key_percent",
+            label_type="percent",  # the legend names the slices
             show_legend=True,
             legendOrientation="right",
             sort_by_metric=True,
