@@ -10,6 +10,13 @@
     which changes reach which rows); the sources' yml describes the same
     columns. -#}
 {% macro staging_tables() %}
+    {#- brand logs (notification, asset, campaign): rules 2, 3 and 9 -#}
+    {%- set brand_log_references = [
+        ['tenant_id', 'tenants'],
+        ['brand_id', 'brands'],
+        [['brand_id', 'tenant_id'], 'brand_retailers'],
+        ['user_id', 'user_profile'],
+    ] -%}
     {{ return({
         'brands': {
             'source': 'app', 'model': 'brands', 'key': ['brand_id'],
@@ -75,12 +82,7 @@
             'source': 'events', 'model': 'notification_events',
             'key': ['event_id'],
             'time': 'occurred_at',
-            'references': [
-                ['tenant_id', 'tenants'],
-                ['brand_id', 'brands'],
-                [['brand_id', 'tenant_id'], 'brand_retailers'],
-                ['user_id', 'user_profile'],
-            ],
+            'references': brand_log_references,
             'columns': ['event_id', 'notification_id', 'tenant_id',
                 'user_id', 'brand_id', 'source', 'channel', 'status',
                 'event_time', '_loaded_at']},
@@ -181,12 +183,7 @@
             'source': 'events', 'model': 'asset_events',
             'key': ['event_id'],
             'time': 'occurred_at',
-            'references': [
-                ['tenant_id', 'tenants'],
-                ['brand_id', 'brands'],
-                [['brand_id', 'tenant_id'], 'brand_retailers'],
-                ['user_id', 'user_profile'],
-            ],
+            'references': brand_log_references,
             'columns': ['event_id', 'brand_id', 'asset_id', 'asset_type',
                 'tenant_id', 'user_id', 'action', 'bytes', 'event_time',
                 '_loaded_at']},
@@ -194,12 +191,7 @@
             'source': 'events', 'model': 'campaign_events',
             'key': ['event_id'],
             'time': 'occurred_at',
-            'references': [
-                ['tenant_id', 'tenants'],
-                ['brand_id', 'brands'],
-                [['brand_id', 'tenant_id'], 'brand_retailers'],
-                ['user_id', 'user_profile'],
-            ],
+            'references': brand_log_references,
             'columns': ['event_id', 'brand_id', 'campaign_id', 'tenant_id',
                 'user_id', 'action', 'recipients_count', 'event_time',
                 '_loaded_at']},
