@@ -82,7 +82,7 @@
             cast('1900-01-01' as {{ dbt.type_timestamp() }}))
 {%- endmacro %}
 
-{% macro changed_partitions(sources, date_column='activity_date') -%}
+{% macro changed_partitions(sources) -%}
     {%- set mark = last_incremental_run('high_water_mark') -%}
     select distinct
         {{ partition_key('touched.tenant_id',
@@ -118,12 +118,31 @@
     left join {{ ref('dim_tenants') }} as tenants
         on touched.tenant_id = tenants.tenant_id
     union
-    select {{ partition_key('stored.tenant_id', 'stored.' ~ date_column) }}
-        as partition_key
-    from {{ this }} as stored
-    where stored.tenant_id in (
-        {{ changed_snapshot_keys('tenants') }}
-    )
+    {# a changed tenant: every day its rows may have been on under ANY
+        timezone (a local date is within a day of the UTC date), not read
+        from the mart: on Spark the pre_hook has dropped those dates by the
+        time the model reads them again -#}
+    select distinct
+        {{ partition_key('shifted.tenant_id', 'shifted.local_day') }}
+            as partition_key
+    from (
+        {%- for source in sources %}
+        {%- set outer_loop = loop %}
+        {%- for shift in [-1, 0, 1] %}
+        select
+            copies.tenant_id,
+            cast({{ dbt.dateadd('day', shift, 'copies.' ~ source.time) }}
+                as date) as local_day
+        from {{ ref(source.base) }} as copies
+        where copies.tenant_id in (
+            {{ changed_snapshot_keys('tenants') }}
+        )
+        {%- if not (loop.last and outer_loop.last) %}
+        union all
+        {%- endif %}
+        {%- endfor %}
+        {%- endfor %}
+    ) as shifted
 {%- endmacro %}
 
 {#- pre_hook of a partitioned daily mart: drop the touched partitions
@@ -165,13 +184,13 @@
     {%- if incremental -%}
         {%- set partitions -%}
             select count(*) from (
-                {{ changed_partitions(sources, date_column) }}
+                {{ changed_partitions(sources) }}
             ) as touched
         {%- endset -%}
         {%- set rows -%}
             select count(*) from {{ this }}
             where {{ partition_key('tenant_id', date_column) }} in (
-                {{ changed_partitions(sources, date_column) }}
+                {{ changed_partitions(sources) }}
             )
         {%- endset -%}
     {%- else -%}
