@@ -17,6 +17,15 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+def start_full_rebuild(select: list[str], work: Path, env: dict[str, str]) -> subprocess.Popen:
+    """A background `dbt build --full-refresh` of the selected seeds and
+    models (one thread) in `work`: the reference the incremental runs are
+    compared with, built while they run."""
+    cmd = [str(BIN / "dbt"), "build", "-s", *select, "--resource-type", "seed", "--resource-type", "model"]
+    cmd += ["--full-refresh", "--threads", "1", "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
 def dbt_env(work: Path, **extra: str) -> dict[str, str]:
     """Environment for a dbt run whose database lives in `work`."""
     env = dict(os.environ)

@@ -46,7 +46,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_incremental import _diff, _pg_database, _report, _tables  # noqa: E402
 
-from conftest import BIN, REPO, dbt_env, generate_lake  # noqa: E402
+from conftest import BIN, REPO, dbt_env, generate_lake, start_full_rebuild  # noqa: E402
 from retail_saas.generator.batches import lake_as_of  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -679,30 +679,7 @@ def test_poisoned_row_between_incremental_runs_equals_full_refresh(pristine, tmp
         if day == 89:
             _poison(work / "lake", pristine)
     full_env = dbt_env(full, RETAIL_SAAS_LAKE=str(full / "lake"))
-    background = subprocess.Popen(
-        [
-            str(BIN / "dbt"),
-            "build",
-            "-s",
-            *select,
-            "--resource-type",
-            "seed",
-            "--resource-type",
-            "model",
-            "--full-refresh",
-            "--threads",
-            "1",
-            "--target-path",
-            str(full / "target"),
-            "--log-path",
-            str(full / "logs"),
-        ],
-        cwd=REPO,
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    background = start_full_rebuild(select, full, full_env)
     env = dbt_env(inc, RETAIL_SAAS_LAKE=str(inc / "lake"))
     first = _dbt(
         ["build", "-s", *select, "--resource-type", "seed", "--resource-type", "model"], inc, env, "poison: incremental runs"

@@ -54,7 +54,7 @@ import pyarrow.compute as pc
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import BIN, REPO, dbt_env, generate_lake  # noqa: E402
+from conftest import BIN, REPO, dbt_env, generate_lake, start_full_rebuild  # noqa: E402
 from mart_compare import compare_rows  # noqa: E402
 from retail_saas.generator.batches import hold_back_late, lake_as_of, read_table, redelivery_storm, snapshot_changes  # noqa: E402
 from retail_saas.generator.schema import LOADED_AT  # noqa: E402
@@ -200,24 +200,7 @@ def full_builds(scenarios, selection, tmp_path_factory) -> dict[str, Path]:
         work = tmp_path_factory.mktemp(f"full_{name}")
         _put(lake, LAST, work / "lake")
         env = dbt_env(work, RETAIL_SAAS_LAKE=str(work / "lake"))
-        cmd = [
-            str(BIN / "dbt"),
-            "build",
-            "-s",
-            *selection[0],
-            "--resource-type",
-            "seed",
-            "--resource-type",
-            "model",
-            "--full-refresh",
-            "--threads",
-            "1",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ]
-        out[name] = (subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True), work)
+        out[name] = (start_full_rebuild(selection[0], work, env), work)
     return out
 
 

@@ -261,17 +261,23 @@ def _skip(entry: Entry, period: Period, reader, exc: ReportError, ledger: Ledger
     outcome = f"skipped: {exc}"
     if not dry_run:
         ledger.record(entry, period, outcome)
-        exports.record(
-            reader,
-            export_log,
-            command="deliver",
-            entry=entry.id,
-            scope=entry.scope,
-            period=period,
-            recipients=entry.recipients,
-            outcome=outcome,
-        )
+        _log_export(reader, export_log, entry, period, outcome)
     return outcome
+
+
+def _log_export(reader, export_log, entry: Entry, period: Period, outcome: str, files=()) -> None:
+    """One row of the export log for a delivery (sent or skipped)."""
+    exports.record(
+        reader,
+        export_log,
+        command="deliver",
+        entry=entry.id,
+        scope=entry.scope,
+        period=period,
+        recipients=entry.recipients,
+        files=files,
+        outcome=outcome,
+    )
 
 
 def _render_and_send(
@@ -293,17 +299,7 @@ def _render_and_send(
             return "dry run", files
         send(settings, _message(settings, entry, report, files))
         ledger.record(entry, period, "sent", files)
-        exports.record(
-            reader,
-            export_log,
-            command="deliver",
-            entry=entry.id,
-            scope=entry.scope,
-            period=period,
-            recipients=entry.recipients,
-            files=files,
-            outcome="sent",
-        )
+        _log_export(reader, export_log, entry, period, "sent", files)
     return "sent", files
 
 
