@@ -7,7 +7,12 @@
 {#- dbt's run_started_at (the wall clock at the start of this
     invocation, UTC) as a SQL timestamp: orders the runs. -#}
 {% macro run_started_literal() -%}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
+    {{ timestamp_literal(run_started_at) }}
+{%- endmacro %}
+
+{#- A Python datetime as a SQL timestamp literal (microseconds kept). -#}
+{% macro timestamp_literal(value) -%}
+    cast('{{ value.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
         as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
@@ -44,7 +49,6 @@
     {%- set started = model.get('retail_saas_started_at') -%}
     {%- set incremental = model.get('retail_saas_incremental',
         not flags.FULL_REFRESH) -%}
-    {%- set fmt = '%Y-%m-%d %H:%M:%S.%f' -%}
     insert into {{ ref('int_incremental_manifest') }}
     select
         '{{ this.name }}',
@@ -54,11 +58,11 @@
         ({{ rows_sql }}),
         ({{ partitions_sql }}),
         {%- if started %}
-        cast('{{ started.strftime(fmt) }}' as {{ dbt.type_timestamp() }}),
+        {{ timestamp_literal(started) }},
         {%- else %}
         cast(null as {{ dbt.type_timestamp() }}),
         {%- endif %}
-        cast('{{ finished.strftime(fmt) }}' as {{ dbt.type_timestamp() }}),
+        {{ timestamp_literal(finished) }},
         {%- if started %}
         {{ (finished - started).total_seconds() }},
         {%- else %}
