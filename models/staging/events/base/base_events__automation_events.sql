@@ -1,64 +1,8 @@
-{%- set table_name = 'automation_log' -%}
-{%- set key_columns = ['event_id'] -%}
-{%- set native_types = lake_native_types('events', table_name) -%}
-
+{#- Every copy of automation_log, staged (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'automation_log') }}
 
 with
 
-source as (
+{{ staged_copies('automation_log') }}
 
-    select * from {{ source('events', 'automation_log') }}
-
-),
-
-landed as (
-
-    select
-        source.*,
-        {{ same_load_copies(table_name, native_types) }}
-            as same_load_copies
-    from source
-
-),
-
-renamed as (
-
-    select
-        cast(event_id as {{ dbt.type_string() }}) as event_id,
-        cast(tenant_id as {{ dbt.type_string() }}) as tenant_id,
-        cast(automation_id as {{ dbt.type_string() }}) as automation_id,
-        cast(trigger_type as {{ dbt.type_string() }}) as trigger_type,
-        cast(contact_id as {{ dbt.type_string() }}) as contact_id,
-        cast(channel as {{ dbt.type_string() }}) as channel,
-        cast(status as {{ dbt.type_string() }}) as status,
-        {{ lake_value('event_time', 'timestamp', native_types) }}
-            as occurred_at,
-        {{ lake_value('_loaded_at', 'timestamp', native_types) }} as loaded_at,
-        {{ copy_invalid_reason(table_name, native_types) }}
-            as copy_invalid_reason,
-        {{ copy_fingerprint(table_name, native_types) }} as copy_fingerprint
-    from landed
-
-),
-
-checked as (
-
-    select
-        renamed.*,
-        {{ copy_reason(key_columns) }} as copy_reason
-    from renamed
-
-),
-
-ranked as (
-
-    select
-        checked.*,
-        {{ redelivery_rank(key_columns) }} as redelivery_rank,
-        {{ copies_received(key_columns) }} as copies_received
-    from checked
-
-)
-
-select * from ranked
+select * from copies_ranked

@@ -1,10 +1,13 @@
 {%- set table_name = 'campaign_log' -%}
+{{ config(validated_events_config(table_name)) }}
 
 with
 
+{{ changed_copies(table_name) }},
+
 base as (
 
-    select * from {{ ref('base_events__campaign_events') }}
+    select * from copies_ranked
 
 ),
 
@@ -63,4 +66,4 @@ final as (
 
 )
 
-select * from final
+select * from final{{ restaged_rows_only(table_name) }}

@@ -1,10 +1,13 @@
 {%- set table_name = 'media_log' -%}
+{{ config(validated_events_config(table_name)) }}
 
 with
 
+{{ changed_copies(table_name) }},
+
 base as (
 
-    select * from {{ ref('base_events__media_uploads') }}
+    select * from copies_ranked
 
 ),
 
@@ -51,4 +54,4 @@ final as (
 
 )
 
-select * from final
+select * from final{{ restaged_rows_only(table_name) }}

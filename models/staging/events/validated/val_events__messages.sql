@@ -1,4 +1,5 @@
 {%- set table_name = 'raw_message' -%}
+{{ config(validated_events_config(table_name)) }}
 
 {#- Rules 4 and 10 (in_reply_to) refer to this table itself: they are
     checked against the messages that pass every other rule (no
@@ -6,9 +7,11 @@
 
 with
 
+{{ changed_copies(table_name) }},
+
 base as (
 
-    select * from {{ ref('base_events__messages') }}
+    select * from copies_ranked
 
 ),
 
@@ -117,4 +120,4 @@ final as (
 
 )
 
-select * from final
+select * from final{{ restaged_rows_only(table_name) }}
