@@ -51,6 +51,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -68,6 +69,9 @@ CHANGES_DAY = LAST - 2
 # compared besides the incremental marts (row conservation: complete and
 # exact after every run)
 QUARANTINE = "stg_quarantined_rows"
+# the incremental staging models (val_events__*): compared too, and each
+# records its runs in the manifest
+STAGED = sorted(p.stem for p in (REPO / "models" / "staging" / "events" / "validated").glob("val_events__*.sql"))
 TIMINGS: dict[str, float] = {}
 
 
@@ -125,7 +129,7 @@ def selection() -> tuple[list[str], list[str]]:
     that they are public (enforced contract) is checked on the manifest."""
     names = sorted(p.stem for p in (REPO / "models" / "marts").rglob("*.sql") if "materialized='incremental'" in p.read_text())
     assert names, "no incremental mart"
-    return [*(f"+{n}" for n in names), f"+{QUARANTINE}"], [*names, QUARANTINE]
+    return [*(f"+{n}" for n in names), f"+{QUARANTINE}"], [*names, *STAGED, QUARANTINE]
 
 
 def _nodes(work: Path, names: list[str]) -> list[dict]:
@@ -260,6 +264,33 @@ def _quarantine_reason(work: Path, table: str, key: str) -> str | None:
         con.close()
 
 
+def _raw_table(model: str) -> str:
+    """The raw log a val_events__ model stages (its `table_name`)."""
+    text = (REPO / "models" / "staging" / "events" / "validated" / f"{model}.sql").read_text()
+    return text.split("set table_name = '", 1)[1].split("'", 1)[0]
+
+
+def _keyless_rows(work: Path, model: str) -> int:
+    """The rows of a val_events__ model that every incremental run
+    restages: a key part null or blank, or a key with a copy whose
+    _loaded_at is missing (no time to tell when it landed); counted with
+    the key read from its manifest node and the copies from the lake."""
+    (node,) = _nodes(work, [model])
+    key = node["config"]["unique_key"]
+    blank = " or ".join(f"v.{k} is null or trim(cast(v.{k} as varchar)) = ''" for k in key)
+    keys = ", ".join(f"cast(v.{k} as varchar)" for k in key)
+    raw = ", ".join(f"cast({k} as varchar)" for k in key)
+    files = f"{work / 'lake' / _raw_table(model)}/*.parquet"
+    con = duckdb.connect(str(work / "dbt.duckdb"), read_only=True)
+    try:
+        return con.execute(
+            f'select count(*) from "{node["schema"]}"."{node["alias"]}" as v where {blank} or ({keys}) in '
+            f"(select ({raw}) from read_parquet('{files}') where _loaded_at is null)"
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
 @pytest.mark.parametrize("gap", sorted(GAPS, reverse=True))
 def test_gap_caught_up_in_one_run(gap, scenarios, selection, full_builds, tmp_path_factory):
     """Runs missed for `gap` days, then ONE run, no backfill var: the marts
@@ -292,12 +323,19 @@ def test_gap_caught_up_in_one_run(gap, scenarios, selection, full_builds, tmp_pa
     problems = _diff(_tables(_wait(full_builds, GAPS[gap]), names), _tables(db, names))
     assert not problems, f"{gap} days missed then caught up: incremental differs from full refresh:\n" + _report(problems)
     runs = _runs(work)
-    marts = [n for n in names if n != QUARANTINE]
+    marts = [n for n in names if n != QUARANTINE]  # the staged models too
     assert sorted((r["model_name"], r["is_full_refresh"]) for r in runs) == sorted((m, f) for m in marts for f in (False, True))
     for model, logs in LOGS.items():
         last = [r for r in runs if r["model_name"] == model][-1]
         assert last["high_water_mark"] == _newest_loaded(work / "lake", logs), model
         assert last["rows_in"] > 0 and last["partitions_touched"] > 0 and last["seconds"] >= 0, last
+    for model in STAGED:  # the mark is the newest copy of its log; rows in: the rows it restaged
+        last = [r for r in runs if r["model_name"] == model][-1]
+        assert last["high_water_mark"] == _newest_loaded(work / "lake", [_raw_table(model)]), model
+        stored = len(_tables(db, [model])[model][1])
+        assert last["rows_in"] <= stored and last["seconds"] >= 0, last
+        if model in ("val_events__contact_events", "val_events__messages"):  # landed every day
+            assert 0 < last["rows_in"] < stored, last
     if gap != 40:
         return
     before = _tables(db, [*names, CHANGES])
@@ -305,12 +343,54 @@ def test_gap_caught_up_in_one_run(gap, scenarios, selection, full_builds, tmp_pa
     after = _tables(db, [*names, CHANGES])
     # the incremental tables row for row in stored order; the quarantine
     # (a table rebuilt on every run, in any order) as a set
-    changed = [m for m in before if (compare_rows(*before[m], *after[m]) if m == QUARANTINE else before[m] != after[m])]
+    # (the staged models rewrite their keyless rows: as sets too)
+    as_set = [QUARANTINE, *STAGED]
+    changed = [m for m in before if (compare_rows(*before[m], *after[m]) if m in as_set else before[m] != after[m])]
     assert not changed, f"a run with nothing new changed {changed}"
     noop = _runs(work)[len(runs) :]
-    assert {r["model_name"]: r["rows_in"] for r in noop} == dict.fromkeys(marts, 0), noop
+    keyless = {m: _keyless_rows(work, m) for m in STAGED}
+    assert {r["model_name"]: r["rows_in"] for r in noop} == {**dict.fromkeys(marts, 0), **keyless}, noop
     marks = {r["model_name"]: r["high_water_mark"] for r in runs}
     assert {r["model_name"]: r["high_water_mark"] for r in noop} == marks
+
+
+def test_one_team_move_reaches_old_staged_events(scenarios, tmp_path_factory):
+    """ONE snapshot change, nothing else landing: a team moves tenant (the
+    generator's snapshot_changes row of `teams`, alone). Its users turn
+    invalid, so the early contact_log row naming one of them from another
+    tenant flips from cross_tenant_user to valid, although none of its
+    copies is new. After one incremental run, every val_events__ model and
+    stg_quarantined_rows equal a full refresh of the same lake; the log
+    that refers to no user (product_log) restaged only its keyless rows."""
+    select = [f"+{QUARANTINE}"]
+    names = [*STAGED, QUARANTINE]
+    changes = scenarios["changes"]
+    moved = json.loads((changes / "_generator_manifest.json").read_text())["snapshot_changes"]
+    team_id, _, new_tenant = moved["team_moves_tenant"]
+    event_id = moved["cross_tenant_contact_log_row"][0]
+    work, full = tmp_path_factory.mktemp("incr_team_move"), tmp_path_factory.mktemp("full_team_move")
+    env, full_env = _duckdb_env(work), _duckdb_env(full)
+    _stage(changes, CHANGES_DAY - 1, work)  # before any change landed
+    _dbt(["build", "-s", *select, "--resource-type", "seed", "--resource-type", "model"], work, env)
+    assert _quarantine_reason(work, "contact_log", event_id) == "cross_tenant_user"
+    # the lake gains one row: the team's move, read from the changes lake
+    teams = read_table(changes, "teams")
+    move = teams.filter(pc.and_(pc.equal(teams["team_id"], team_id), pc.equal(teams["tenant_id"], new_tenant)))
+    assert move.num_rows == 1, move
+    lake = work / "lake"
+    before = read_table(lake, "teams")
+    assert pc.max(before[LOADED_AT]).as_py() < move[LOADED_AT][0].as_py()
+    pq.write_table(move.cast(before.schema), lake / "teams" / "part-001.parquet")
+    _dbt(["run", "-s", *select], work, env)
+    assert _quarantine_reason(work, "contact_log", event_id) is None
+    shutil.copytree(lake, full / "lake")
+    _dbt(["build", "-s", *select, "--resource-type", "seed", "--resource-type", "model", "--full-refresh"], full, full_env)
+    problems = _diff(_tables(full / "dbt.duckdb", names), _tables(work / "dbt.duckdb", names))
+    assert not problems, "one team move: incremental staging differs from a full refresh:\n" + _report(problems)
+    last = {r["model_name"]: r for r in _runs(work) if not r["is_full_refresh"]}
+    contact_rows = len(_tables(work / "dbt.duckdb", ["val_events__contact_events"])["val_events__contact_events"][1])
+    assert 0 < last["val_events__contact_events"]["rows_in"] < contact_rows, last["val_events__contact_events"]
+    assert last["val_events__product_events"]["rows_in"] == _keyless_rows(work, "val_events__product_events")
 
 
 def _kill_midway(work: Path, env: dict, select: list[str], ready: Callable[[list[str]], bool], publish: bool = False) -> list[str]:
