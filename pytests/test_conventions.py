@@ -119,13 +119,17 @@ def test_selectors_select_what_they_say(parsed):
     models = _models(manifest)
     marts = {u for u, n in models.items() if n["original_file_path"].startswith("models/marts/")}
     incremental = {u for u, n in models.items() if n["config"]["materialized"] == "incremental"}
-    # the three incremental marts and the state they keep (run manifest, snapshot changes)
+    # the three incremental marts, the state they keep (run manifest, snapshot
+    # changes) and the validated event logs (val_events__*, one per log)
+    staged = {p.stem for p in (REPO / "models" / "staging" / "events" / "validated").glob("val_events__*.sql")}
+    assert len(staged) == 16
     assert {models[u]["name"] for u in incremental} == {
         "fct_events",
         "crm_daily",
         "automation_daily",
         "int_incremental_manifest",
         "int_snapshot_changes",
+        *staged,
     }
 
     got = _ls(parsed, "marts")
