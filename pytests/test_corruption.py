@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_incremental import _diff, _pg_database, _report, _tables  # noqa: E402
 
 from conftest import BIN, REPO, dbt_env, generate_lake, start_full_rebuild  # noqa: E402
-from retail_saas.generator.batches import lake_as_of  # noqa: E402
+from retail_saas.generator.batches import lake_as_of, lake_start  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -659,13 +659,17 @@ def _incremental_marts() -> list[str]:
 
 
 def _poison(lake: Path, source: Path) -> None:
-    """automation_log rows from a hostile clock, under fresh keys: landed in
-    9999, happened in 1970, happened in 9999."""
+    """automation_log rows from a hostile clock, under fresh keys, landing on
+    day 89: landed in 9999, happened in 1970, happened in 9999 (the last two
+    stamped with their landing, noon of day 89, as the contract's
+    _loaded_at is; the val_events__ models restage what landed after their
+    mark)."""
     donor = _donor(source, "automation_log")
+    landed = lake_start(source) + __import__("datetime").timedelta(days=88, hours=12)
     rows = [
         dict(donor, event_id="zz_poison_loaded_9999", _loaded_at=FAR),
-        dict(donor, event_id="zz_poison_event_1970", event_time=EPOCH),
-        dict(donor, event_id="zz_poison_event_9999", event_time=FAR),
+        dict(donor, event_id="zz_poison_event_1970", event_time=EPOCH, _loaded_at=landed),
+        dict(donor, event_id="zz_poison_event_9999", event_time=FAR, _loaded_at=landed),
     ]
     _add_file(lake, "automation_log", "zz_poison", rows)
 

@@ -167,8 +167,12 @@ staged_keys_context as (
 {#- The CTEs a val_events__ model reads its copies from (no leading
     `with`): every copy on a full build, the copies of the keys to restage
     on an incremental run; the model reads copies_ranked. Its `-- depends_on`
-    lines name what the incremental run reads (the docs' lineage). -#}
+    lines name what the incremental run reads (the docs' lineage) and its
+    base_ view (the same SQL; its missing-column check fails first and
+    skips the model). -#}
 {% macro changed_copies(table_name) -%}
+    {%- set table = staging_tables()[table_name] %}
+-- depends_on: {{ ref('base_' ~ table['source'] ~ '__' ~ table['model']) }}
 -- depends_on: {{ ref('int_incremental_manifest') }}
 -- depends_on: {{ ref('int_snapshot_changes') }}
     {%- set referenced = staging_tables()[table_name]['references']

@@ -5,9 +5,12 @@
     stg_quarantined_rows, the same union as that model. A table, since the
     views read the lake or raw, which move on; and without the sources
     whose staging failed (a missing column), which stg_quarantined_rows
-    cannot be built without. Logs `failed_build_quarantine: <n> sources;
-    none for: <tables>`. -#}
-{% macro failed_build_quarantine(identifier='failed_build_quarantine') -%}
+    cannot be built without. built: the validated models the failed build
+    (or its fallback run) built; others count as not built even when the
+    relation exists (the shadow holds the published incremental ones).
+    Logs `failed_build_quarantine: <n> sources; none for: <tables>`. -#}
+{% macro failed_build_quarantine(identifier='failed_build_quarantine',
+        built=none) -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set by_name = {} -%}
     {%- for node in graph.nodes.values()
@@ -21,7 +24,8 @@
         {%- set node = by_name['val_' ~ table['source'] ~ '__' ~ table['model']] -%}
         {%- set relation = adapter.get_relation(database=node.database,
             schema=node.schema, identifier=node.alias) -%}
-        {%- if relation is none -%}
+        {%- if relation is none
+                or (built is not none and node.name not in built) -%}
             {%- do unbuilt.append(table_name) -%}
         {%- else -%}
             {%- do parts.append(

@@ -9,10 +9,15 @@ not have built it, the one place that accounts for its bad rows. Then it
 is built alone (`dbt run -s +stg_quarantined_rows`, views only) into the
 failed build's shadow, and the run-operation `failed_build_quarantine`
 (macros/publish/) copies the bad rows of every source whose validated
-model now exists: a source whose staging failed (a missing column) has
-none, and the caller says which."""
+model the failed build or that run built: a source whose staging failed (a
+missing column) has none, and the caller says which. Built, not merely
+present: the shadow starts with the published incremental tables (the
+val_events__ models), whose rows are the last publish's, not this lake's."""
 
 from __future__ import annotations
+
+import json
+import time
 
 from retail_saas.publish import dbt_runs
 
@@ -29,10 +34,13 @@ def quarantine_fallback(groups: list[list[str]], env: dict[str, str], result: db
         return None
     keep = dbt_runs.flatten([g for g in groups if dbt_runs.flag(g) in dbt_runs.PROJECT])
     print(f"==> {QUARANTINE_MODEL} was not built: building it alone for the failed build", flush=True)
-    dbt_runs.run("run", [*keep, "-s", f"+{QUARANTINE_MODEL}"], env)
+    since = time.time()
+    rc = dbt_runs.run("run", [*keep, "-s", f"+{QUARANTINE_MODEL}"], env)
+    built = result.built | dbt_runs.outcome(dbt_runs.resolve_target(groups, env), rc, since).built
     print(f"==> the bad rows of every source it could build copied into table {SNAPSHOT_TABLE}", flush=True)
     seen: list[str] = []
-    dbt_runs.run("run-operation", [*keep, SNAPSHOT_TABLE], env, seen)
+    validated = sorted(name for name in built if name.startswith("val_"))
+    dbt_runs.run("run-operation", [*keep, SNAPSHOT_TABLE, "--args", json.dumps({"built": validated})], env, seen)
     logged = [ln.split(_LOGGED, 1)[1] for ln in seen if _LOGGED in ln]
     unbuilt = logged[-1].split("none for:", 1)[1].strip() if logged else "-"
     return [] if unbuilt == "-" else [t.strip() for t in unbuilt.split(",")]
