@@ -13,7 +13,7 @@ the file near a minute); the first one seeds, builds and records. Then:
   run_results.json are not written;
 - touching one lake file (a new mtime, same bytes), a changed model, and
   a row quarantined as loaded_at_after_run_start whose _loaded_at has
-  passed each make the next call run dbt (and the one after is a no-op);
+  passed each make the next call run dbt;
 - a failed dbt run (a model broken in the copy) exits 1 with one line and
   leaves no record (the one before was deleted when dbt started).
 Adding, removing or resizing a lake file, and a changed --vars, are
@@ -22,6 +22,7 @@ checked on the fingerprint itself (no dbt).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -127,6 +128,24 @@ def test_a_code_change_runs_dbt(gated):
     assert ran_dbt(proc)
 
 
+def test_a_clock_quarantined_row_that_is_due_runs_dbt(gated):
+    """A file that landed while the last run was running, with a
+    _loaded_at after the run's start: that run quarantined its row
+    (loaded_at_after_run_start), and by now it has landed. The row is put
+    where such a run leaves it; nothing else changed, and the gate runs."""
+    settle(gated)
+    with duckdb.connect(str(gated["db"])) as con:
+        landed = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=1)
+        con.execute(
+            "insert into staging.stg_quarantined_rows values ('brands', 'b_landed_mid_run', 'loaded_at_after_run_start', ?)",
+            [landed],
+        )
+    proc = gate(gated)
+    assert "==> 1 rows quarantined as loaded_at_after_run_start have landed by now: dbt run" in proc.stdout
+    assert ran_dbt(proc)
+    assert gate(gated).stdout.startswith(NOTHING)
+
+
 def test_a_failed_run_records_nothing(gated):
     settle(gated)
     assert len(recorded(gated["db"])) == 1
@@ -143,23 +162,6 @@ def test_a_failed_run_records_nothing(gated):
     assert "base_app__brands" in errors[0] and "nothing recorded" in errors[0]
     assert "Traceback" not in proc.stdout + proc.stderr
     assert recorded(gated["db"]) == []
-
-
-def test_a_clock_quarantined_row_that_is_due_runs_dbt(gated):
-    """A file that landed while the last run was running, with a
-    _loaded_at after the run's start: that run quarantined its row
-    (loaded_at_after_run_start), and by now it has landed. The row is put
-    where such a run leaves it; nothing else changed, and the gate runs."""
-    settle(gated)
-    with duckdb.connect(str(gated["db"])) as con:
-        con.execute(
-            "insert into staging.stg_quarantined_rows values"
-            " ('brands', 'b_landed_mid_run', 'loaded_at_after_run_start', now()::timestamp - interval 1 minute)"
-        )
-    proc = gate(gated)
-    assert "==> 1 rows quarantined as loaded_at_after_run_start have landed by now: dbt run" in proc.stdout
-    assert ran_dbt(proc)
-    assert gate(gated).stdout.startswith(NOTHING)
 
 
 def test_the_fingerprint_sees_files_added_removed_resized_and_vars(tmp_path):
@@ -189,3 +191,33 @@ def test_the_fingerprint_sees_files_added_removed_resized_and_vars(tmp_path):
     assert parts() == resized
     elsewhere = shutil.copytree(lake, tmp_path / "other_lake")
     assert parts("--vars", f"{{lake_path: '{elsewhere}'}}")["lake"] != resized["lake"]
+
+
+@pytest.mark.postgres
+def test_postgres_raw_fingerprint_and_record(pg_env, tmp_path):
+    """On PostgreSQL the raw tables stand for the lake: a reload and a row
+    added after it change the lake part, a second look does not; the
+    record lives in the database (read back, deleted before a run)."""
+    from test_incremental import _pg_database, _pg_loader
+
+    from retail_saas.daily.store import PostgresStore
+    from retail_saas.postgres.connection import connect
+
+    lake = generate_lake(tmp_path / "lake")
+    with _pg_database(pg_env, f"retail_saas_gate_{os.getpid()}") as env:
+        _pg_loader(env)(lake)
+        store = PostgresStore(env)
+        loaded = store.lake_part([], env)
+        assert loaded["files"] == 24 and store.lake_part([], env) == loaded
+        assert store.read() is None
+        parts = {"lake": loaded["hash"], "code": "c"}
+        store.record(parts, '"staging"."stg_quarantined_rows"')
+        assert store.read().parts == parts
+        with connect(env) as con, con.cursor() as cur:
+            cur.execute("insert into raw.brands (brand_id, name, _loaded_at) values ('b_late', 'Late', '2026-11-01 00:00:00')")
+        added = store.lake_part([], env)
+        assert added["hash"] != loaded["hash"]
+        _pg_loader(env)(lake)
+        assert store.lake_part([], env)["hash"] not in (loaded["hash"], added["hash"])
+        store.invalidate()
+        assert store.read() is None

@@ -15,7 +15,7 @@ For one scale, in one run:
      start-up and every node); checksums of every public mart and
      stg_quarantined_rows before and after must be equal (and equal to
      the full run's);
-  6. no-op through the daily job's gate (`retail-saas run`, README "Daily
+  6. no-op through the daily job's gate (`retail-saas run`, README "The daily
      job"): one untimed gated call records the inputs (it runs dbt seed
      and dbt run: no record yet), then the timed call must find nothing
      landed and start no dbt; checksums before and after must be equal;
@@ -125,13 +125,13 @@ class Proc:
     error: str  # "" when it succeeded
 
 
-def _timed(cmd: list[str], env: dict, kind: str, check: bool = True, out: list[str] | None = None, cwd: Path = ROOT) -> Proc:
+def _timed(cmd: list[str], env: dict, kind: str, check: bool = True, out: list[str] | None = None) -> Proc:
     """Run cmd and time it; keep the largest peak RSS per `kind` (os.wait4
     gives the rusage of that one child). A failure ends the benchmark when
     `check`, else it is returned as the error's first line. The output is
     appended to `out` if given."""
     start, t0 = time.time(), time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     text = proc.stdout.read()
     if out is not None:
         out.append(text)
