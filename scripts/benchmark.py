@@ -29,8 +29,8 @@ For one scale, in one run:
      (same dbt, the profile's threads) with --floor-sizes N trivial models
      of each materialization used here (view, table, incremental
      delete+insert with a post-hook appending to a manifest table, like
-     ours); after one untimed run of all of them, a timed `dbt run` per
-     materialization and N; wall = a + b·N fitted per materialization,
+     ours); after an untimed run that creates the incremental ones, a
+     timed `dbt run` per materialization and N; wall = a + b·N fitted per materialization,
      and the floor predicted for this project's models and mix: what a
      run that runs every node can never go below (scale-independent,
      about a minute).
