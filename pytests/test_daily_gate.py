@@ -90,6 +90,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_nothing_landed_starts_no_dbt_and_changes_nothing(gated):
     db, target, logs = gated["db"], gated["project"] / "target", gated["project"] / "logs"
     before = (sha256(db), (target / "run_results.json").stat().st_mtime_ns, (logs / "dbt.log").stat().st_mtime_ns)
@@ -109,6 +110,7 @@ def test_nothing_landed_starts_no_dbt_and_changes_nothing(gated):
     assert due == (0, 2)
 
 
+@pytest.mark.slow
 def test_touching_one_lake_file_runs_dbt(gated):
     settle(gated)
     victim = sorted((gated["lake"] / "brands").glob("*.parquet"))[0]
@@ -119,6 +121,7 @@ def test_touching_one_lake_file_runs_dbt(gated):
     assert ran_dbt(proc)
 
 
+@pytest.mark.slow
 def test_a_clock_quarantined_row_that_is_due_runs_dbt(gated):
     """A file that landed while the last run was running, with a
     _loaded_at after the run's start: that run quarantined its row
@@ -137,6 +140,7 @@ def test_a_clock_quarantined_row_that_is_due_runs_dbt(gated):
     assert gate(gated).stdout.startswith(NOTHING)
 
 
+@pytest.mark.slow
 def test_a_code_change_runs_dbt_and_a_failed_run_records_nothing(gated):
     """A model changed in the copy (broken, so the same run also shows a
     failure): dbt starts, fails, the call exits 1 with one line, and the
@@ -217,3 +221,21 @@ def test_postgres_raw_fingerprint_and_record(pg_env, tmp_path):
         assert store.lake_part([], env)["hash"] not in (loaded["hash"], added["hash"])
         store.invalidate()
         assert store.read() is None
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "says"),
+    [
+        ({"RETAIL_SAAS_LAKE": "/nonexistent/lake"}, [], "lake folder /nonexistent/lake not found"),
+        ({"RETAIL_SAAS_TARGET": "spark"}, [], "no gate for target 'spark'"),
+        ({}, ["--vars", "[1"], "--vars is not YAML"),
+        ({}, ["stray"], "unexpected argument 'stray'"),
+    ],
+)
+def test_errors_are_one_line(tmp_path, env, args, says):
+    full_env = {**os.environ, "RETAIL_SAAS_DUCKDB_PATH": str(tmp_path / "x.duckdb"), "RETAIL_SAAS_LAKE": str(tmp_path), **env}
+    proc = subprocess.run([str(BIN / "retail-saas"), "run", *args], cwd=tmp_path, env=full_env, capture_output=True, text=True)
+    assert proc.returncode == 1 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("retail-saas run: error: ") and says in lines[0], proc.stderr
+    assert not (tmp_path / "x.duckdb").exists()
