@@ -5,8 +5,9 @@
 -- another tenant's own templates are never candidates; other tenants'
 -- use counts only reach a user as the plan-wide popularity of a brand
 -- template its tenant carries. Sources: the user's own uses, the team's
--- uses, the tenant's 20 most used, and the 10 brand templates most used by
--- tenants on the same plan.
+-- 20 most used, the tenant's 20 most used, and the 10 brand templates most
+-- used by tenants on the same plan (every template a large team ever used,
+-- for each of its users, grew with the square of the team's size).
 {#- a template exists at the cut-off: created before it, not yet deleted -#}
 {%- set template_alive = "population.cutoff_at > templates.created_at"
     ~ " and (templates.deleted_at is null"
@@ -104,41 +105,6 @@ population as (
         on users.tenant_id = tenants.tenant_id
 ),
 
--- the templates a user may use at the cut-off: the tenant's own, and the
--- brand-published ones (no tenant) of a brand the tenant carries. Two
--- equi-joins, not one join on time with an `or`: that paired every user
--- with every template (20k x 5k pairs at scale 1, out of memory at 180
--- days).
-usable as (
-    select
-        population.cutoff_date,
-        population.user_id,
-        templates.template_id,
-        templates.language,
-        templates.format,
-        templates.brand_id is not null as is_brand_template
-    from population
-    inner join templates
-        on population.tenant_id = templates.tenant_id
-    where {{ template_alive }}
-    union all
-    select
-        population.cutoff_date,
-        population.user_id,
-        templates.template_id,
-        templates.language,
-        templates.format,
-        true as is_brand_template
-    from population
-    inner join carried
-        on population.tenant_id = carried.tenant_id
-    inner join templates
-        on carried.brand_id = templates.brand_id
-    where
-        templates.tenant_id is null
-        and {{ template_alive }}
-),
-
 user_counts as (
     select
         cutoff_date,
@@ -155,7 +121,11 @@ team_counts as (
         tenant_id,
         team_id,
         template_id,
-        count(*) as uses
+        count(*) as uses,
+        row_number() over (
+            partition by cutoff_date, tenant_id, team_id
+            order by count(*) desc, template_id asc
+        ) as popularity_rank
     from uses_before
     group by cutoff_date, tenant_id, team_id, template_id
 ),
@@ -272,6 +242,7 @@ candidate_keys as (
             population.cutoff_date = team_counts.cutoff_date
             and population.tenant_id = team_counts.tenant_id
             and population.team_id = team_counts.team_id
+    where team_counts.popularity_rank <= 20
     union
     select
         population.cutoff_date,
@@ -296,40 +267,92 @@ candidate_keys as (
     where plan_brand_counts.popularity_rank <= 10
 ),
 
-preferences as (
-    -- the user's language and format: those of most of its own uses, else
-    -- of its team's (ties: alphabetical)
+-- The user's language and format: those of most of its own uses, else of
+-- its team's (ties: alphabetical). Counted per (language, format) first:
+-- joining each user to every use of its team grew with the square of the
+-- team's size (a 1,500-user team at scale 10).
+languages_used as (
     select
-        population.cutoff_date,
-        population.user_id,
+        uses_before.cutoff_date,
+        uses_before.tenant_id,
+        uses_before.team_id,
+        uses_before.user_id,
         templates.language,
         templates.format,
-        row_number() over (
-            partition by population.cutoff_date, population.user_id
-            order by
-                sum(
-                    case
-                        when uses_before.user_id = population.user_id then 1
-                        else 0
-                    end
-                ) desc,
-                count(*) desc,
-                templates.language asc,
-                templates.format asc
-        ) as preference_rank
-    from population
-    inner join uses_before
-        on
-            population.cutoff_date = uses_before.cutoff_date
-            and population.tenant_id = uses_before.tenant_id
-            and population.team_id = uses_before.team_id
+        count(*) as uses
+    from uses_before
     inner join templates
         on uses_before.template_id = templates.template_id
     group by
-        population.cutoff_date,
-        population.user_id,
+        uses_before.cutoff_date,
+        uses_before.tenant_id,
+        uses_before.team_id,
+        uses_before.user_id,
         templates.language,
         templates.format
+),
+
+team_languages as (
+    select
+        cutoff_date,
+        tenant_id,
+        team_id,
+        language,
+        format,
+        sum(uses) as uses
+    from languages_used
+    group by cutoff_date, tenant_id, team_id, language, format
+),
+
+language_votes as (
+    -- one row per user's own (language, format) and per its team's; the
+    -- group by below adds them up (a null language groups like a value)
+    select
+        population.cutoff_date,
+        population.user_id,
+        team_languages.language,
+        team_languages.format,
+        0 as own_uses,
+        team_languages.uses as team_uses
+    from population
+    inner join team_languages
+        on
+            population.cutoff_date = team_languages.cutoff_date
+            and population.tenant_id = team_languages.tenant_id
+            and population.team_id = team_languages.team_id
+    union all
+    select
+        population.cutoff_date,
+        population.user_id,
+        languages_used.language,
+        languages_used.format,
+        languages_used.uses as own_uses,
+        0 as team_uses
+    from population
+    inner join languages_used
+        on
+            population.cutoff_date = languages_used.cutoff_date
+            and population.user_id = languages_used.user_id
+            and population.tenant_id = languages_used.tenant_id
+            and population.team_id = languages_used.team_id
+),
+
+preferences as (
+    select
+        cutoff_date,
+        user_id,
+        language,
+        format,
+        row_number() over (
+            partition by cutoff_date, user_id
+            order by
+                sum(own_uses) desc,
+                sum(team_uses) desc,
+                language asc,
+                format asc
+        ) as preference_rank
+    from language_votes
+    group by cutoff_date, user_id, language, format
 ),
 
 final as (
@@ -338,10 +361,10 @@ final as (
         population.team_id,
         population.user_id,
         population.cutoff_date,
-        usable.template_id,
-        usable.is_brand_template,
-        usable.language,
-        usable.format,
+        candidate_keys.template_id,
+        templates.brand_id is not null as is_brand_template,
+        templates.language,
+        templates.format,
         coalesce(totals.user_uses_total, 0) as user_uses_total,
         coalesce(user_counts.uses, 0) as user_uses,
         {{ safe_divide('coalesce(user_counts.uses, 0)',
@@ -351,24 +374,29 @@ final as (
         {{ safe_divide('coalesce(tenant_counts.uses, 0)',
             'scope_totals.tenant_uses_total') }} as tenant_share,
         case
-            when usable.is_brand_template
+            when templates.brand_id is not null
                 then {{ safe_divide('coalesce(plan_brand_counts.uses, 0)',
                     'scope_totals.plan_uses_total') }}
         end as plan_brand_share,
-        preferences.language is null or preferences.language = usable.language
-            as is_language_match,
-        preferences.format is null or preferences.format = usable.format
+        preferences.language is null
+        or preferences.language = templates.language as is_language_match,
+        preferences.format is null or preferences.format = templates.format
             as is_format_match
     from candidate_keys
     inner join population
         on
             candidate_keys.cutoff_date = population.cutoff_date
             and candidate_keys.user_id = population.user_id
-    inner join usable
+    -- usable by the tenant at the cut-off: its own template, or a brand
+    -- template (no tenant) of a brand it carries. Checked per candidate:
+    -- listing every usable (user, template) pair first made 605 million
+    -- rows at scale 10.
+    inner join templates
+        on candidate_keys.template_id = templates.template_id
+    left join carried
         on
-            candidate_keys.cutoff_date = usable.cutoff_date
-            and candidate_keys.user_id = usable.user_id
-            and candidate_keys.template_id = usable.template_id
+            templates.brand_id = carried.brand_id
+            and population.tenant_id = carried.tenant_id
     left join totals
         on
             candidate_keys.cutoff_date = totals.cutoff_date
@@ -403,6 +431,12 @@ final as (
             candidate_keys.cutoff_date = preferences.cutoff_date
             and candidate_keys.user_id = preferences.user_id
             and preferences.preference_rank = 1
+    where
+        {{ template_alive }}
+        and (
+            templates.tenant_id = population.tenant_id
+            or (templates.tenant_id is null and carried.tenant_id is not null)
+        )
 )
 
 select * from final

@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     from retail_saas.publish.cli import add_parser as add_build
 
     add_build(sub)  # build: dbt build, then publish
+    from retail_saas.daily.cli import add_parser as add_run
+
+    add_run(sub)  # run: the daily job, dbt only if something changed
     from retail_saas.mf_cli import add_parser as add_mf
 
     add_mf(sub)  # mf: MetricFlow with the semantic manifest in step

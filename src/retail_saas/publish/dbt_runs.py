@@ -44,7 +44,7 @@ def option_groups(args: list[str]) -> list[list[str]]:
         elif groups:
             groups[-1].append(tok)
         else:
-            raise PublishError(f"unexpected argument {tok!r}: dbt build takes options only")
+            raise PublishError(f"unexpected argument {tok!r}: dbt takes options only here")
     return groups
 
 
