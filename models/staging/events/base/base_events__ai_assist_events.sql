@@ -1,4 +1,5 @@
-{#- Every copy of ai_assist_log, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of ai_assist_log, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'ai_assist_log') }}
 
 with

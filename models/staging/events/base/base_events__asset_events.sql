@@ -1,4 +1,5 @@
-{#- Every copy of asset_log, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of asset_log, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'asset_log') }}
 
 with

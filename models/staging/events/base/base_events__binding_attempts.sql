@@ -1,4 +1,5 @@
-{#- Every copy of account_binding_log, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of account_binding_log, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'account_binding_log') }}
 
 with

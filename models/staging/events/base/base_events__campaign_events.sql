@@ -1,4 +1,5 @@
-{#- Every copy of campaign_log, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of campaign_log, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'campaign_log') }}
 
 with

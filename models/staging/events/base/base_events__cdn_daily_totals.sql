@@ -1,4 +1,5 @@
-{#- Every copy of cdn_log, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of cdn_log, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'cdn_log') }}
 
 with

@@ -1,4 +1,5 @@
-{#- Every copy of contact_log, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of contact_log, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'contact_log') }}
 
 with

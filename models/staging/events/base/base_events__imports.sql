@@ -1,4 +1,5 @@
-{#- Every copy of import_log, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of import_log, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'import_log') }}
 
 with

@@ -1,4 +1,5 @@
-{#- Every copy of raw_message, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of raw_message, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'raw_message') }}
 
 with

@@ -1,4 +1,5 @@
-{#- Every copy of product_log, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of product_log, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'product_log') }}
 
 with

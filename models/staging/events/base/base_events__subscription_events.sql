@@ -1,4 +1,5 @@
-{#- Every copy of subscription_log, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of subscription_log, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'subscription_log') }}
 
 with

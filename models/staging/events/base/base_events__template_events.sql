@@ -1,4 +1,5 @@
-{#- Every copy of template_log, staged (macros/staging/staged_copies.sql). -#}
+{#- Every copy of template_log, staged
+    (macros/staging/staged_copies.sql). -#}
 {{ assert_source_columns('events', 'template_log') }}
 
 with
