@@ -500,7 +500,12 @@ def grows_row(measure: str, full: RunProfile, incr: RunProfile, noop: RunProfile
     """(incr − no-op) / (full − no-op) with the given no-op run."""
     ok = succeeded(full, incr, noop) and full.wall > noop.wall
     grows = (incr.wall - noop.wall) / (full.wall - noop.wall) if ok else None
-    text = f"{grows:.1%}; the no-op is {noop.wall / full.wall:.0%} of full" if grows is not None else "n/a"
+    if grows is not None:
+        text = f"{grows:.1%}; the no-op is {noop.wall / full.wall:.0%} of full"
+    elif succeeded(full, incr, noop):
+        text = f"n/a: the no-op ({noop.wall:.1f} s) is not faster than the full run ({full.wall:.1f} s)"
+    else:
+        text = "n/a"
     return (measure, f"(incr − no-op) / (full − no-op) = {text}", f"≤ 5 %: {verdict(grows is not None and grows <= 0.05)}")
 
 
