@@ -194,17 +194,21 @@ class Db:
     def target(self) -> Path:
         return self.work / f"target_{self.name}"
 
-    def dbt(self, lake: Path, *args: str) -> tuple[Proc, Path]:
-        """Run dbt on `lake`; return the process and its JSON log file."""
-        self.calls += 1
-        logs = self.work / f"logs_{self.name}_{self.calls}"
-        env = dict(
+    def env(self, lake: Path) -> dict[str, str]:
+        """The environment of a dbt or gate call on `lake` against this database."""
+        return dict(
             os.environ,
             DBT_PROFILES_DIR=str(ROOT),
             RETAIL_SAAS_TARGET="duckdb",
             RETAIL_SAAS_DUCKDB_PATH=str(self.path),
             RETAIL_SAAS_LAKE=str(lake),
         )
+
+    def dbt(self, lake: Path, *args: str) -> tuple[Proc, Path]:
+        """Run dbt on `lake`; return the process and its JSON log file."""
+        self.calls += 1
+        logs = self.work / f"logs_{self.name}_{self.calls}"
+        env = self.env(lake)
         cmd = [str(BIN / "dbt"), *args, "--target-path", str(self.target), "--log-path", str(logs), "--log-format-file", "json"]
         return _timed(cmd, env, "dbt", check=False), logs / "dbt.log"
 
@@ -212,13 +216,7 @@ class Db:
         """`retail-saas run` (the daily job's gate) on `lake`; returns the
         process and its output. Same target and log folders at each call,
         so two calls on the same lake have the same fingerprint."""
-        env = dict(
-            os.environ,
-            DBT_PROFILES_DIR=str(ROOT),
-            RETAIL_SAAS_TARGET="duckdb",
-            RETAIL_SAAS_DUCKDB_PATH=str(self.path),
-            RETAIL_SAAS_LAKE=str(lake),
-        )
+        env = self.env(lake)
         cmd = [
             str(BIN / "retail-saas"),
             "run",

@@ -24,17 +24,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from retail_saas.passthrough import add_passthrough_parser
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+    add_passthrough_parser(
+        sub,
         "mf",
-        prefix_chars="+",
-        add_help=False,
         help="MetricFlow (mf) with target/semantic_manifest.json re-parsed for the current database",
         description=__doc__,
+        func=_mf,
+        dest="mf_args",
+        args_help="arguments for mf",
     )
-    p.add_argument("mf_args", nargs=argparse.REMAINDER, help="arguments for mf")
-    p.set_defaults(func=_mf)
 
 
 def expected_database(env: dict[str, str], project: Path) -> str | None:

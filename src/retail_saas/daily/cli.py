@@ -28,21 +28,23 @@ import os
 import sys
 from pathlib import Path
 
+from retail_saas.passthrough import add_passthrough_parser
+
 OWN_FLAGS = {"--force", "--build"}
 QUARANTINE_MODEL = "stg_quarantined_rows"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    # prefix '+': every '-' option after `run` is read by _run (ours or dbt's).
-    p = sub.add_parser(
+    # every '-' option after `run` is read by _run (ours or dbt's)
+    add_passthrough_parser(
+        sub,
         "run",
-        prefix_chars="+",
-        add_help=False,
         help="the daily job: dbt run only if something landed or changed since the last successful run",
         description=__doc__,
+        func=_run,
+        dest="dbt_args",
+        args_help="--force, --build, and options for dbt",
     )
-    p.add_argument("dbt_args", nargs=argparse.REMAINDER, help="--force, --build, and options for dbt")
-    p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:

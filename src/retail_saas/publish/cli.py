@@ -13,20 +13,22 @@ import argparse
 import os
 import sys
 
+from retail_saas.passthrough import add_passthrough_parser
+
 TARGET_TYPES = {"duckdb": "duckdb", "postgres": "postgres"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    # prefix '+': every '-' option after `build` is dbt's, not ours.
-    p = sub.add_parser(
+    # every '-' option after `build` is dbt's, not ours
+    add_passthrough_parser(
+        sub,
         "build",
-        prefix_chars="+",
-        add_help=False,
         help="dbt build into a shadow, then publish it whole if every test passed",
         description=__doc__,
+        func=_build,
+        dest="dbt_args",
+        args_help="options for dbt build",
     )
-    p.add_argument("dbt_args", nargs=argparse.REMAINDER, help="options for dbt build")
-    p.set_defaults(func=_build)
 
 
 def _build(args: argparse.Namespace) -> int:
